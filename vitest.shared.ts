@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 export const sourceConditions = ['@raftkit/source', 'import', 'module', 'node', 'default'];
 
-export function packageVitestConfig(options: { coverage?: { include: string[]; lines: number } } = {}) {
+export function packageVitestConfig(options: { coverage?: { include: string[]; exclude?: string[]; lines: number } } = {}) {
   return defineConfig({
     resolve: { conditions: sourceConditions },
     ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@raftkit/source'] } },
@@ -22,7 +22,7 @@ export function packageVitestConfig(options: { coverage?: { include: string[]; l
             coverage: {
               provider: 'v8' as const,
               include: options.coverage.include,
-              exclude: ['**/*.test.ts', '**/gen/**'],
+              exclude: ['**/*.test.ts', '**/gen/**', ...(options.coverage.exclude ?? [])],
               reporter: ['text-summary', 'json-summary'],
               thresholds: { lines: options.coverage.lines },
             },

@@ -1,3 +1,5 @@
 import { packageVitestConfig } from '../../vitest.shared.js';
 
-export default packageVitestConfig({ coverage: { include: ['src/**/*.ts'], lines: 90 } });
+export default packageVitestConfig({
+  coverage: { include: ['src/**/*.ts'], exclude: ['src/test-support/**', 'src/**/index.ts'], lines: 90 },
+});

@@ -40,6 +40,12 @@ export interface RaftConfig {
   maxInflightMsgs?: number;
   /** Most bytes in flight to one follower; at least `maxSizePerMsg`. Default 32 MiB. */
   maxInflightBytes?: number;
+  /**
+   * Entries kept in the log behind the latest snapshot, so a follower that
+   * is only a little behind catches up from the log instead of a whole
+   * snapshot. Default 5000.
+   */
+  logTailAfterSnapshot?: number;
   /** Most read-only requests a leader queues while confirming leadership. Default 10,000. */
   maxPendingReads?: number;
   /** Leader steps down when it has not heard from a quorum within an election timeout. Default true. */
@@ -80,6 +86,7 @@ export function resolveRaftConfig(c: RaftConfig): ResolvedRaftConfig {
     maxInflightMsgs: c.maxInflightMsgs ?? 256,
     maxInflightBytes: c.maxInflightBytes ?? Math.max(32 * MiB, maxSizePerMsg),
     maxPendingReads: c.maxPendingReads ?? 10_000,
+    logTailAfterSnapshot: c.logTailAfterSnapshot ?? 5000,
     checkQuorum: c.checkQuorum ?? true,
     preVote: c.preVote ?? true,
     readOnlyOption: c.readOnlyOption ?? 'safe',
@@ -101,6 +108,9 @@ export function resolveRaftConfig(c: RaftConfig): ResolvedRaftConfig {
   positiveInt('maxInflightMsgs', r.maxInflightMsgs);
   positiveInt('maxInflightBytes', r.maxInflightBytes);
   positiveInt('maxPendingReads', r.maxPendingReads);
+  if (!Number.isSafeInteger(r.logTailAfterSnapshot) || r.logTailAfterSnapshot < 0) {
+    problems.push(`logTailAfterSnapshot is ${r.logTailAfterSnapshot}; expected a non-negative integer`);
+  }
   if (!r.storage) problems.push('storage is missing; expected a LogStorage');
   if (r.electionTick <= r.heartbeatTick) {
     problems.push(`electionTick is ${r.electionTick}; expected more than heartbeatTick (${r.heartbeatTick})`);

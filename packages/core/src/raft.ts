@@ -105,6 +105,10 @@ export class Raft {
   randomizedElectionTimeout = 0;
   /** ReadIndex requests a new leader holds until it commits an entry of its own term. */
   pendingReadIndexMessages: Message[] = [];
+  /** The leader needs a snapshot newer than the storage's latest (one that names a new member). */
+  snapshotRequested = false;
+  /** Index of the latest durable snapshot the application reported. */
+  snapshotIndex: number;
 
   private readonly cfg: ResolvedRaftConfig;
   private readonly logger: RaftLogger;
@@ -118,6 +122,7 @@ export class Raft {
     this.raftLog = new RaftLog(this.cfg.storage, this.logger, this.cfg.maxCommittedSizePerReady);
     this.trk = new ProgressTracker(this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
+    this.snapshotIndex = this.cfg.storage.firstIndex() - 1;
 
     const { hardState, confState } = this.cfg.storage.initialState();
     const restored = restoreConfState(this.newTracker(), this.raftLog.lastIndex(), confState);
@@ -243,6 +248,15 @@ export class Raft {
     }
     if (snapshot.metadata.index === 0) {
       throw new RaftInvariantError(`follower ${to} needs compacted entries but storage has no snapshot`);
+    }
+    const cs = snapshot.metadata.confState;
+    if (![cs.voters, cs.learners, cs.votersOutgoing].some((ids) => ids.includes(to))) {
+      // The latest snapshot predates the member's addition; it would refuse
+      // it. Ask the application for a fresh one (RawNode surfaces this in
+      // Ready.snapshotRequested) and retry on the next heartbeat response.
+      this.logger.info('latest snapshot does not include the member; requesting a new one', { to, index: snapshot.metadata.index });
+      this.snapshotRequested = true;
+      return false;
     }
     this.logger.info('sending snapshot', { to, index: snapshot.metadata.index, term: snapshot.metadata.term, progress: pr.toString() });
     pr.becomeSnapshot(snapshot.metadata.index);
@@ -562,6 +576,8 @@ export class Raft {
         // A granted pre-vote carries the term we will campaign for.
       } else {
         this.logger.info('received a message with a higher term', { type: MessageType[m.type], from: m.from, term: m.term, ourTerm: this.term });
+        // The transfer target campaigning (or leading) in a later term means it worked.
+        if (this.leadTransferee !== NONE && m.from === this.leadTransferee) this.abortLeaderTransfer('completed');
         const fromLeader = m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap;
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
@@ -1151,6 +1167,25 @@ export class Raft {
   /** Committed entries of `bytes` payload were applied: they no longer count as uncommitted. */
   reduceUncommittedSize(bytes: number): void {
     this.uncommittedSize = bytes > this.uncommittedSize ? 0 : this.uncommittedSize - bytes;
+  }
+
+  /**
+   * The highest index whose entries may be discarded now: covered by the
+   * latest snapshot, applied, minus the tail kept for slow followers, and —
+   * on a leader — not beyond a snapshot a follower is still installing, so
+   * it can continue from the log afterwards. 0 when nothing may be
+   * discarded beyond what already is.
+   */
+  compactionIndex(): number {
+    let target = Math.min(this.snapshotIndex, this.raftLog.applied) - this.cfg.logTailAfterSnapshot;
+    if (this.state === StateRole.Leader) {
+      for (const [id, pr] of this.trk.progress) {
+        if (id !== this.id && pr.state === ProgressState.Snapshot && pr.pendingSnapshot > 0) {
+          target = Math.min(target, pr.pendingSnapshot);
+        }
+      }
+    }
+    return target > this.raftLog.storage.firstIndex() - 1 ? target : 0;
   }
 
   /** The active configuration (read-only view). */

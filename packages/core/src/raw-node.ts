@@ -62,6 +62,18 @@ export interface Ready {
   readStates: ReadState[];
   /** True if the write must be synced to disk (term, vote or entries changed). */
   mustSync: boolean;
+  /**
+   * Stored entries up to and including this index may now be discarded
+   * (after the snapshot that covers them is durable). Set only when there
+   * is something new to discard; see {@link RawNode.reportSnapshotTaken}.
+   */
+  compactTo?: number;
+  /**
+   * The leader needs a snapshot newer than the latest stored one (it must
+   * name a member added since): take one at the applied index and report it
+   * with {@link RawNode.reportSnapshotTaken}.
+   */
+  snapshotRequested?: boolean;
 }
 
 /** How sending a snapshot to a follower ended. */
@@ -100,6 +112,10 @@ export class RawNode {
   private pending: Ready | undefined;
   /** Self-addressed messages of the pending Ready, stepped once it is durable. */
   private stepsOnAdvance: Message[] = [];
+  /** The highest compaction index handed out. */
+  private compactedTo = 0;
+  /** A snapshot request was handed out and not yet answered. */
+  private snapshotRequestSent = false;
 
   constructor(config: RaftConfig) {
     this.raft = new Raft(config);
@@ -250,6 +266,28 @@ export class RawNode {
     r.step(message({ type: MessageType.TransferLeader, from: transferee }));
   }
 
+  /**
+   * Reports that the application durably stored a snapshot of its state at
+   * applied index `index` (storage.snapshot() now returns it). The core then
+   * schedules log compaction through {@link Ready.compactTo}, keeping
+   * `logTailAfterSnapshot` entries and whatever followers installing a
+   * snapshot still need.
+   *
+   * @example
+   * ```ts
+   * const snap = storage.createSnapshot(applied, confState, stateMachine.serialize());
+   * node.reportSnapshotTaken(snap.metadata.index);
+   * ```
+   */
+  reportSnapshotTaken(index: number): void {
+    const r = this.raft;
+    if (index > r.raftLog.applied) {
+      throw new RaftUsageError(`snapshot index ${index} is beyond the applied index ${r.raftLog.applied}`);
+    }
+    r.snapshotIndex = Math.max(r.snapshotIndex, index);
+    r.snapshotRequested = false;
+  }
+
   /** Tells the leader that the last message to `id` could not be delivered. */
   reportUnreachable(id: number): void {
     this.raft.step(message({ type: MessageType.Unreachable, from: id }));
@@ -272,6 +310,8 @@ export class RawNode {
     if (r.raftLog.nextUnstableSnapshot()) return true;
     if (r.msgs.length > 0 || r.msgsAfterAppend.length > 0) return true;
     if (r.raftLog.hasNextUnstableEntries() || r.raftLog.hasNextCommittedEntries()) return true;
+    if (r.snapshotRequested && !this.snapshotRequestSent) return true;
+    if (r.compactionIndex() > this.compactedTo) return true;
     return r.readStates.length > 0;
   }
 
@@ -309,6 +349,17 @@ export class RawNode {
       rd.mustSync = true;
     }
     if (rd.entries.length > 0) rd.mustSync = true;
+    const compactTo = r.compactionIndex();
+    if (compactTo > this.compactedTo) {
+      rd.compactTo = compactTo;
+      this.compactedTo = compactTo;
+    }
+    if (r.snapshotRequested && !this.snapshotRequestSent) {
+      rd.snapshotRequested = true;
+      this.snapshotRequestSent = true;
+    } else if (!r.snapshotRequested) {
+      this.snapshotRequestSent = false;
+    }
     for (const m of r.msgsAfterAppend) {
       if (m.to === r.id) this.stepsOnAdvance.push(m);
       else rd.messagesAfterPersist.push(m);

@@ -13,6 +13,7 @@ import {
   emptyConfState,
 } from './types.js';
 import { limitSize } from './util.js';
+import { bootstrapState } from './bootstrap.js';
 
 /** The durable state a member starts from. */
 export interface InitialState {
@@ -69,11 +70,16 @@ export class MemoryStorage implements LogStorage {
   private ents: Entry[] = [{ term: 0, index: 0, type: 0, data: EMPTY_BYTES }];
   private confState: ConfState = emptyConfState();
 
-  /** A storage holding an initial membership, as a brand-new cluster member would be bootstrapped. */
+  /**
+   * A storage for a founding member of a new cluster with this initial
+   * membership (see {@link bootstrapState}). A member joining an existing
+   * cluster starts from `new MemoryStorage()` instead.
+   */
   static withMembers(voters: number[], learners: number[] = []): MemoryStorage {
     const s = new MemoryStorage();
-    s.confState = { ...emptyConfState(), voters: [...voters], learners: [...learners] };
-    s.snap.metadata.confState = structuredCloneConfState(s.confState);
+    const b = bootstrapState(voters, learners);
+    s.applySnapshot(b.snapshot);
+    s.setHardState(b.hardState);
     return s;
   }
 

@@ -5,11 +5,13 @@
  * with faults lives in @raftkit/testkit.)
  */
 import { decodeConfChange } from '../confchange/codec.js';
+import { type ConfChangeSingle, ConfChangeTransition } from '../confchange/types.js';
 import type { RaftConfig } from '../config.js';
 import { RawNode, type Ready } from '../raw-node.js';
 import { seededRandom } from '../random.js';
 import { MemoryStorage } from '../storage.js';
-import { type Entry, EntryType, type Message, MessageType, type ReadState, StateRole } from '../types.js';
+import type { MessageType} from '../types.js';
+import { type Entry, EntryType, type Message, type ReadState, StateRole } from '../types.js';
 
 export interface MemberHandle {
   id: number;
@@ -55,7 +57,7 @@ export class TestCluster {
     }
   }
 
-  private newMember(id: number, storage: MemoryStorage, applied: number): MemberHandle {
+  newMember(id: number, storage: MemoryStorage, applied: number): MemberHandle {
     const node = new RawNode({
       id,
       storage,
@@ -120,10 +122,11 @@ export class TestCluster {
     if (rd.snapshot) h.storage.applySnapshot(rd.snapshot);
     h.storage.append(rd.entries);
     if (rd.hardState) h.storage.setHardState(rd.hardState);
+    if (rd.compactTo !== undefined) h.storage.compact(rd.compactTo);
     this.enqueue(rd.messagesAfterPersist);
-    if (rd.snapshot) {
-      h.applied = h.applied.filter((e) => e.index <= rd.snapshot!.metadata.index);
-    }
+    // The state machine of these tests is the list of applied entries; a
+    // snapshot carries it.
+    if (rd.snapshot) h.applied = decodeApplied(rd.snapshot.data);
     for (const e of rd.committedEntries) {
       h.applied.push(e);
       if (e.type === EntryType.ConfChange) {
@@ -133,6 +136,25 @@ export class TestCluster {
     }
     h.readStates.push(...rd.readStates);
     h.node.advance();
+    if (rd.snapshotRequested) this.takeSnapshot(h.id);
+  }
+
+  /** Member `id` snapshots its state at its applied index and reports it, as an application would. */
+  takeSnapshot(id: number): void {
+    const h = this.member(id);
+    const applied = h.node.raft.raftLog.applied;
+    if (applied <= h.storage.snapshot().metadata.index) return;
+    h.storage.createSnapshot(applied, h.node.raft.trk.confState(), encodeApplied(h.applied));
+    h.node.reportSnapshotTaken(applied);
+  }
+
+  /** Adds a member that starts with empty storage, as a member joining an existing cluster does. */
+  addMember(id: number): MemberHandle {
+    const h = this.newMember(id, new MemoryStorage(), 0);
+    this.members.set(id, h);
+    this.down.delete(id);
+    this.inFlight = this.inFlight.filter((m) => m.to !== id);
+    return h;
   }
 
   private enqueue(msgs: Message[]): void {
@@ -195,6 +217,17 @@ export class TestCluster {
     this.stabilize();
   }
 
+  /** Proposes a membership change on `on` and stabilizes. */
+  confChange(on: number, changes: ConfChangeSingle[], transition: ConfChangeTransition = ConfChangeTransition.Auto): void {
+    this.node(on).proposeConfChange({ transition, changes, context: new Uint8Array() });
+    this.stabilize();
+  }
+
+  /** The voters as seen by member `id`. */
+  voters(id: number): number[] {
+    return this.node(id).raft.trk.voterIds();
+  }
+
   /** Stops `id`: in-flight messages to it are lost; durable storage stays. */
   crash(id: number): void {
     this.down.add(id);
@@ -237,6 +270,17 @@ export class TestCluster {
   sentOfType(type: MessageType): Message[] {
     return this.sent.filter((m) => m.type === type);
   }
+}
+
+function encodeApplied(applied: Entry[]): Uint8Array {
+  const plain = applied.map((e) => ({ index: e.index, term: e.term, type: e.type, data: Buffer.from(e.data).toString('base64') }));
+  return new TextEncoder().encode(JSON.stringify(plain));
+}
+
+function decodeApplied(data: Uint8Array): Entry[] {
+  if (data.length === 0) return [];
+  const plain = JSON.parse(new TextDecoder().decode(data)) as Array<{ index: number; term: number; type: EntryType; data: string }>;
+  return plain.map((e) => ({ ...e, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
 }
 
 /** Terms of the durable+unstable log of a node, index 1..last (0 where compacted). */

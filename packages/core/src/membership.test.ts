@@ -1,0 +1,200 @@
+/**
+ * Membership changes (Raft thesis §4): single-member changes, joint
+ * consensus, learners. Scenario numbers refer to ../shared/SCENARIOS.md.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeConfChange } from './confchange/codec.js';
+import { ConfChangeTransition, ConfChangeType, isLeaveJoint } from './confchange/types.js';
+import { ProposalDroppedError } from './errors.js';
+import { TestCluster } from './test-support/cluster.js';
+import { type Entry, EntryType, StateRole } from './types.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const voter = (nodeId: number) => ({ type: ConfChangeType.AddVoter, nodeId });
+const learner = (nodeId: number) => ({ type: ConfChangeType.AddLearner, nodeId });
+const remove = (nodeId: number) => ({ type: ConfChangeType.RemoveNode, nodeId });
+
+function sameData(c: TestCluster, ids: number[]): void {
+  const want = c.appliedData(ids[0]!);
+  for (const id of ids) expect(c.appliedData(id), `member ${id}`).toEqual(want);
+}
+
+describe('membership', () => {
+  it('grows 1 -> 3 -> 5 under load, every new member catching up from a snapshot', () => {
+    const c = new TestCluster([1], { preVote: true, checkQuorum: true });
+    c.tickAll(25);
+    expect(c.leader()).toBe(1);
+    let n = 0;
+    const write = () => c.propose(c.leader()!, `w${n++}`);
+    for (const id of [2, 3, 4, 5]) {
+      for (let i = 0; i < 5; i++) write();
+      c.addMember(id);
+      c.confChange(c.leader()!, [voter(id)]);
+      write();
+      c.tickAll(3);
+      expect(c.voters(c.leader()!)).toContain(id);
+    }
+    c.tickAll(5);
+    for (const id of [1, 2, 3, 4, 5]) expect(c.voters(id)).toEqual([1, 2, 3, 4, 5]);
+    sameData(c, [1, 2, 3, 4, 5]);
+    expect(c.appliedData(5)).toHaveLength(n);
+  });
+
+  it('shrinks 5 -> 3; the removed members no longer count', () => {
+    const c = new TestCluster([1, 2, 3, 4, 5]);
+    c.elect(1);
+    c.propose(1, 'a');
+    c.confChange(1, [remove(5)]);
+    c.confChange(1, [remove(4)]);
+    expect(c.voters(1)).toEqual([1, 2, 3]);
+    c.crash(4);
+    c.crash(5);
+    c.crash(3);
+    // 1 and 2 are a majority of {1,2,3}.
+    c.propose(1, 'b');
+    expect(c.appliedData(2)).toEqual(['a', 'b']);
+  });
+
+  it('a removed leader steps down once the change is applied, and the others elect a new one (scenario 24)', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    c.propose(1, 'a');
+    c.confChange(1, [remove(1)]);
+    expect(c.node(1).raft.state).toBe(StateRole.Follower);
+    c.crash(1);
+    c.tickAll(40);
+    const leader = c.leader();
+    expect(leader === 2 || leader === 3).toBe(true);
+    c.propose(leader!, 'b');
+    sameData(c, [2, 3]);
+    expect(c.voters(2)).toEqual([2, 3]);
+  });
+
+  it('removes a member and re-adds it under the same id with empty storage', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.propose(1, 'a');
+    c.confChange(1, [remove(3)]);
+    c.crash(3);
+    c.propose(1, 'b');
+    c.addMember(3);
+    c.confChange(1, [voter(3)]);
+    c.propose(1, 'c');
+    c.tickAll(3);
+    sameData(c, [1, 2, 3]);
+    expect(c.appliedData(3)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a member that missed a change catches up from a snapshot that contains it', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.crash(3);
+    c.addMember(4);
+    c.confChange(1, [voter(4)]);
+    for (let i = 0; i < 10; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    expect(c.member(1).storage.firstIndex()).toBeGreaterThan(5);
+    c.restart(3);
+    c.tickAll(3);
+    expect(c.voters(3)).toEqual([1, 2, 3, 4]);
+    sameData(c, [1, 2, 3, 4]);
+  });
+
+  it('a learner receives the log but never counts toward a quorum; it can be promoted while lagging (scenario 23)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.addMember(4);
+    c.confChange(1, [learner(4)]);
+    c.propose(1, 'a');
+    expect(c.appliedData(4)).toEqual(['a']);
+    expect(c.node(1).raft.trk.learnerIds()).toEqual([4]);
+    // With 2 and 3 down, 1 and the learner are not a quorum.
+    c.crash(2);
+    c.crash(3);
+    c.node(1).propose(enc('b'));
+    c.tickAll(3);
+    expect(c.appliedData(1)).toEqual(['a']);
+    // A learner never campaigns.
+    c.tick(4, 100);
+    expect(c.node(4).raft.state).toBe(StateRole.Follower);
+    c.restart(2);
+    c.restart(3);
+    c.tickAll(3);
+    // Promote the learner while it lags (it is down).
+    c.crash(4);
+    for (let i = 0; i < 5; i++) c.propose(1, `c${i}`);
+    c.confChange(1, [voter(4)]);
+    expect(c.voters(1)).toEqual([1, 2, 3, 4]);
+    c.restart(4);
+    c.tickAll(3);
+    sameData(c, [1, 2, 3, 4]);
+  });
+
+  it('refuses a second change while one is pending, clearly (scenario 26)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.crash(2);
+    c.crash(3);
+    c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(4)], context: new Uint8Array() });
+    let err: unknown;
+    try {
+      c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(5)], context: new Uint8Array() });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ProposalDroppedError);
+    expect((err as ProposalDroppedError).reason).toBe('conf-change-pending');
+    expect((err as Error).message).toMatch(/a configuration change at index \d+ is not applied yet .* only one may be pending at a time/);
+  });
+
+  it('replaces members through a joint configuration that is left automatically (scenario 25)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.propose(1, 'a');
+    c.addMember(4);
+    c.addMember(5);
+    c.confChange(1, [voter(4), voter(5), remove(2), remove(3)]);
+    c.tickAll(2);
+    expect(c.node(1).raft.trk.config.voters.isJoint).toBe(false);
+    expect(c.voters(1)).toEqual([1, 4, 5]);
+    c.crash(2);
+    c.crash(3);
+    c.propose(1, 'b');
+    sameData(c, [1, 4, 5]);
+  });
+
+  it('a joint change that loses its leader mid-way is completed by the next leader (scenario 25)', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    c.addMember(4);
+    // Let the joint entry commit everywhere, but lose the leader's automatic
+    // "leave joint" entry and then the leader itself.
+    const isLeave = (e: Entry) => e.type === EntryType.ConfChange && isLeaveJoint(decodeConfChange(e.data));
+    const unblock = c.drop((m) => m.from === 1 && m.entries.some(isLeave));
+    c.confChange(1, [voter(4), remove(1)], ConfChangeTransition.JointImplicit);
+    for (const id of [2, 3]) expect(c.node(id).raft.trk.config.voters.isJoint, `member ${id}`).toBe(true);
+    c.crash(1);
+    unblock();
+    c.tickAll(60);
+    expect([2, 3, 4]).toContain(c.leader());
+    for (const id of [2, 3, 4]) {
+      expect(c.node(id).raft.trk.config.voters.isJoint, `member ${id}`).toBe(false);
+      expect(c.voters(id)).toEqual([2, 3, 4]);
+    }
+  });
+
+  it('a removed member cannot disrupt the cluster with vote requests (scenario 27)', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    const heal = c.isolate(3);
+    c.confChange(1, [remove(3)]);
+    expect(c.voters(1)).toEqual([1, 2]);
+    const term = c.node(1).raft.term;
+    c.tick(3, 300);
+    heal();
+    c.tickAll(30);
+    expect(c.leader()).toBe(1);
+    expect(c.node(1).raft.term).toBe(term);
+  });
+});

@@ -1,0 +1,440 @@
+/**
+ * Scenario tests of the core beyond the paper's claims: the checklist of
+ * ../shared/SCENARIOS.md (numbers in the test names), flow control, limits,
+ * forwarding and the Ready contract.
+ */
+import { describe, expect, it } from 'vitest';
+import { ProposalDroppedError, RaftUsageError } from './errors.js';
+import type { MemoryStorage } from './storage.js';
+import { ProgressState } from './tracker/progress.js';
+import { TestCluster, logTerms } from './test-support/cluster.js';
+import { drainAll, msg, newNode, storageWithTerms } from './test-support/single.js';
+import { EntryType, MessageType, NONE, StateRole } from './types.js';
+import { MiniNet } from './test-support/mini-net.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('clusters of 1, 2, 3 and 5 members', () => {
+  for (const size of [1, 2, 3, 5]) {
+    it(`${size} member(s): elect, replicate, survive the loss of a minority`, () => {
+      const ids = Array.from({ length: size }, (_, i) => i + 1);
+      const c = new TestCluster(ids, { preVote: true, checkQuorum: true });
+      c.tickAll(25);
+      const first = c.leader();
+      expect(first).toBeDefined();
+      for (let i = 0; i < 5; i++) c.propose(ids[i % size]!, `v${i}`);
+      c.tickAll(2);
+      for (const id of ids) expect(c.appliedData(id)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+      const tolerated = Math.floor((size - 1) / 2);
+      if (tolerated === 0) return;
+      c.crash(first!);
+      c.tickAll(40);
+      const second = c.leader();
+      expect(second).toBeDefined();
+      expect(second).not.toBe(first);
+      c.propose(second!, 'after');
+      c.tickAll(2);
+      for (const id of ids) if (id !== first) expect(c.appliedData(id).at(-1)).toBe('after');
+    });
+  }
+
+  it('a two-member cluster cannot commit without both members (2 is its majority)', () => {
+    const c = new TestCluster([1, 2]);
+    c.elect(1);
+    c.crash(2);
+    c.node(1).propose(enc('x'));
+    c.tickAll(5);
+    expect(c.appliedData(1)).toEqual([]);
+    c.restart(2);
+    c.tickAll(30);
+    expect(c.appliedData(1)).toEqual(['x']);
+  });
+});
+
+describe('re-election (scenario 2)', () => {
+  it('a disconnected leader is replaced; when it rejoins it follows without disrupting', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    const healIsolation = c.isolate(1);
+    c.tickAll(40);
+    const next = c.leader();
+    expect(next === 2 || next === 3).toBe(true);
+    // The old leader stepped down when it lost its quorum (CheckQuorum).
+    expect(c.node(1).raft.state).not.toBe(StateRole.Leader);
+    const term = c.node(next!).raft.term;
+    healIsolation();
+    c.tickAll(30);
+    expect(c.leader()).toBe(next);
+    expect(c.node(next!).raft.term).toBe(term);
+    expect(c.node(1).raft.lead).toBe(next);
+  });
+
+  it('no leader is elected without a quorum', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    c.crash(2);
+    c.crash(3);
+    c.tickAll(60);
+    expect(c.leader()).toBeUndefined();
+  });
+});
+
+describe('PreVote and CheckQuorum (scenarios 4 and 5)', () => {
+  it('a partitioned leader steps down within an election timeout and refuses writes', () => {
+    const c = new TestCluster([1, 2, 3], { checkQuorum: true });
+    c.elect(1);
+    c.isolate(1);
+    // The quorum check runs every electionTick and counts who was heard from
+    // since the previous check, so the leader notices within two timeouts.
+    c.tick(1, 10);
+    expect(c.node(1).raft.state).toBe(StateRole.Leader);
+    c.tick(1, 10);
+    expect(c.node(1).raft.state).toBe(StateRole.Follower);
+    expect(() => c.node(1).propose(enc('x'))).toThrow(ProposalDroppedError);
+    expect(() => c.node(1).propose(enc('x'))).toThrow(/no leader is known at term 2/);
+  });
+
+  it('with PreVote, a rejoining partitioned member neither disrupts the leader nor inflates its term', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    const heal = c.isolate(3);
+    c.tick(3, 200);
+    expect(c.node(3).raft.term).toBe(2);
+    expect(c.node(3).raft.state).toBe(StateRole.PreCandidate);
+    heal();
+    c.tickAll(5);
+    expect(c.leader()).toBe(1);
+    expect(c.node(1).raft.term).toBe(2);
+    expect(c.node(3).raft.lead).toBe(1);
+  });
+
+  it('without PreVote, the rejoining member inflates its term (the disruption PreVote prevents)', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: false, checkQuorum: false });
+    c.elect(1);
+    const heal = c.isolate(3);
+    c.tick(3, 200);
+    expect(c.node(3).raft.term).toBeGreaterThan(5);
+    heal();
+    c.tickAll(40);
+    expect(c.node(1).raft.term).toBeGreaterThan(5);
+  });
+
+  it('a member that hears from its leader ignores vote requests of a higher term (leader lease)', () => {
+    const c = new TestCluster([1, 2, 3], { checkQuorum: true });
+    c.elect(1);
+    c.node(2).step(msg({ type: MessageType.Vote, from: 3, to: 2, term: 9, index: 100, logTerm: 9 }));
+    expect(c.node(2).raft.term).toBe(2);
+    expect(c.node(2).raft.lead).toBe(1);
+  });
+});
+
+describe('no commit without a majority (scenario 8)', () => {
+  it('a leader with 3 of 5 members down commits nothing; its entries are discarded after the others elect', () => {
+    const c = new TestCluster([1, 2, 3, 4, 5]);
+    c.elect(1);
+    c.propose(1, 'ok');
+    c.partition([1, 2], [3, 4, 5]);
+    c.node(1).propose(enc('lost-1'));
+    c.node(1).propose(enc('lost-2'));
+    c.tickAll(1);
+    expect(c.appliedData(1)).toEqual(['ok']);
+    c.elect(3);
+    c.propose(3, 'new');
+    c.heal();
+    c.tickAll(20);
+    for (const id of [1, 2, 3, 4, 5]) expect(c.appliedData(id)).toEqual(['ok', 'new']);
+  });
+});
+
+describe('fast backtracking (scenario 9)', () => {
+  it('repairs 2×50 divergent uncommitted entries in a bounded number of round trips', () => {
+    const c = new TestCluster([1, 2, 3, 4, 5]);
+    c.elect(1);
+    c.propose(1, 'base');
+    // Leader 1 with 2 writes 50 entries that never commit.
+    c.partition([1, 2], [3, 4, 5]);
+    for (let i = 0; i < 50; i++) c.node(1).propose(enc(`a${i}`));
+    c.stabilize();
+    // 3 leads the majority and commits 50 of its own.
+    c.elect(3);
+    for (let i = 0; i < 50; i++) c.node(3).propose(enc(`b${i}`));
+    c.stabilize();
+    const rejectsBefore = c.sentOfType(MessageType.AppResp).filter((m) => m.reject).length;
+    c.heal();
+    c.tickAll(3);
+    const rejects = c.sentOfType(MessageType.AppResp).filter((m) => m.reject).length - rejectsBefore;
+    // One rejection per divergent term per follower, not one per entry.
+    expect(rejects).toBeLessThanOrEqual(4);
+    for (const id of [1, 2]) expect(logTerms(c.node(id))).toEqual(logTerms(c.node(3)));
+    expect(c.appliedData(2)).toHaveLength(51);
+  });
+
+  it('rejection hints skip every entry of a later term on the follower', () => {
+    // Follower terms 1 1 1 4 4 5 5 5 6; a probe at index 9 with log term 3 must
+    // be answered with the largest index whose term is <= 3.
+    const g = newNode(2, [1, 2], {}, storageWithTerms([1, 2], [1, 1, 1, 4, 4, 5, 5, 5, 6]));
+    g.step(msg({ type: MessageType.App, from: 1, to: 2, term: 8, index: 9, logTerm: 3 }));
+    const resp = drainAll(g).find((m) => m.type === MessageType.AppResp)!;
+    expect(resp).toMatchObject({ reject: true, index: 9, rejectHint: 3, logTerm: 1 });
+  });
+});
+
+describe('flow control (scenario 13)', () => {
+  it('a full inflight window pauses appends; an ack reopens it; a heartbeat response unblocks a lost window', () => {
+    const n = newNode(1, [1, 2], { maxInflightMsgs: 3 });
+    n.campaign();
+    drainAll(n);
+    n.step(msg({ type: MessageType.VoteResp, from: 2, to: 1, term: 1 }));
+    drainAll(n);
+    n.step(msg({ type: MessageType.AppResp, from: 2, to: 1, term: 1, index: 1 }));
+    drainAll(n);
+    const pr = n.raft.trk.progress.get(2)!;
+    expect(pr.state).toBe(ProgressState.Replicate);
+    let apps = 0;
+    for (let i = 0; i < 6; i++) {
+      n.propose(enc(`x${i}`));
+      apps += drainAll(n).filter((m) => m.type === MessageType.App && m.entries.length > 0).length;
+    }
+    expect(apps).toBe(3);
+    expect(pr.isPaused()).toBe(true);
+    // An ack of the first message frees one slot: the rest goes out in one append.
+    n.step(msg({ type: MessageType.AppResp, from: 2, to: 1, term: 1, index: 2 }));
+    const more = drainAll(n).filter((m) => m.type === MessageType.App && m.entries.length > 0);
+    expect(more.length).toBeGreaterThan(0);
+    // All in flight lost: a heartbeat response makes the leader send an (empty) append.
+    while (!pr.isPaused()) {
+      n.propose(enc('y'));
+      drainAll(n);
+    }
+    n.tick();
+    drainAll(n);
+    n.step(msg({ type: MessageType.HeartbeatResp, from: 2, to: 1, term: 1 }));
+    const probe = drainAll(n).filter((m) => m.type === MessageType.App);
+    expect(probe.length).toBe(1);
+  });
+
+  it('an unreachable follower goes back to probing', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.propose(1, 'a');
+    expect(c.node(1).raft.trk.progress.get(2)!.state).toBe(ProgressState.Replicate);
+    c.node(1).reportUnreachable(2);
+    expect(c.node(1).raft.trk.progress.get(2)!.state).toBe(ProgressState.Probe);
+  });
+});
+
+describe('byte limits (scenarios 14 and 15)', () => {
+  it('refuses proposals beyond the uncommitted cap while quorum is lost, and accepts again after commit', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { maxUncommittedEntriesSize: 1000 } });
+    c.elect(1);
+    c.crash(2);
+    c.crash(3);
+    const big = new Uint8Array(300);
+    let accepted = 0;
+    let error: unknown;
+    for (let i = 0; i < 10; i++) {
+      try {
+        c.node(1).propose(big);
+        accepted++;
+      } catch (e) {
+        error = e;
+        break;
+      }
+    }
+    expect(accepted).toBe(3);
+    expect(error).toBeInstanceOf(ProposalDroppedError);
+    expect((error as ProposalDroppedError).reason).toBe('uncommitted-limit');
+    expect((error as Error).message).toMatch(/over its limit of 1000 bytes/);
+    c.restart(2);
+    c.tickAll(3);
+    expect(() => c.node(1).propose(big)).not.toThrow();
+  });
+
+  it('splits appends at the message byte limit, sending an oversized entry alone', () => {
+    const c = new TestCluster([1, 2], { extra: { maxSizePerMsg: 1000, maxInflightBytes: 100_000 } });
+    c.elect(1);
+    c.crash(2);
+    for (let i = 0; i < 10; i++) c.node(1).propose(new Uint8Array(300));
+    c.node(1).propose(new Uint8Array(5000));
+    c.stabilize();
+    c.restart(2);
+    const before = c.sent.length;
+    c.tickAll(3);
+    const apps = c.sent.slice(before).filter((m) => m.type === MessageType.App && m.entries.length > 0);
+    for (const a of apps) {
+      const size = a.entries.reduce((s, e) => s + e.data.length, 0);
+      if (a.entries.length > 1) expect(size).toBeLessThanOrEqual(1000);
+    }
+    expect(apps.some((a) => a.entries.length === 1 && a.entries[0]!.data.length === 5000)).toBe(true);
+    expect(c.member(2).applied.filter((e) => e.data.length > 0)).toHaveLength(11);
+  });
+});
+
+describe('proposals', () => {
+  it('a follower forwards proposals to the leader', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.propose(3, 'via-follower');
+    const fwd = c.sentOfType(MessageType.Prop);
+    expect(fwd).toHaveLength(1);
+    expect(fwd[0]).toMatchObject({ from: 3, to: 1, term: 0 });
+    for (const id of [1, 2, 3]) expect(c.appliedData(id)).toEqual(['via-follower']);
+  });
+
+  it('fails clearly when no leader is known, or forwarding is disabled', () => {
+    const n = newNode(1, [1, 2, 3]);
+    expect(() => n.propose(enc('x'))).toThrow('proposal dropped: no leader is known at term 0; retry once a leader is elected');
+    const c = new TestCluster([1, 2, 3], { extra: { disableProposalForwarding: true } });
+    c.elect(1);
+    expect(() => c.node(2).propose(enc('x'))).toThrow(/proposal forwarding is disabled; send it to leader 1/);
+    n.campaign();
+    drainAll(n);
+    expect(() => n.propose(enc('x'))).toThrow(/an election is in progress/);
+  });
+
+  it('batches proposals made between two Readies into one append per follower', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.propose(1, 'warm');
+    const before = c.sent.length;
+    for (let i = 0; i < 50; i++) c.node(1).propose(enc(`p${i}`));
+    c.node(1).proposeBatch([enc('q1'), enc('q2')]);
+    c.processReady(1);
+    const apps = c.sent.slice(before).filter((m) => m.type === MessageType.App);
+    expect(apps.map((m) => m.to).sort()).toEqual([2, 3]);
+    expect(apps[0]!.entries).toHaveLength(52);
+  });
+
+  it('applies every entry exactly once, in order, after a restart with the applied index', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    for (let i = 0; i < 5; i++) c.propose(1, `e${i}`);
+    c.crash(2);
+    c.restart(2);
+    c.tickAll(3);
+    c.propose(1, 'e5');
+    expect(c.appliedData(2)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+});
+
+describe('crash and restart (scenario 16)', () => {
+  it('every member restarts from durable state and acknowledged writes survive', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    for (let i = 0; i < 10; i++) c.propose(1 + (i % 3), `w${i}`);
+    const acked = c.appliedData(1);
+    for (const id of [1, 2, 3]) c.crash(id);
+    for (const id of [1, 2, 3]) c.restart(id);
+    for (const id of [1, 2, 3]) expect(c.node(id).raft.raftLog.committed).toBeGreaterThanOrEqual(11);
+    c.tickAll(40);
+    expect(c.leader()).toBeDefined();
+    c.propose(c.leader()!, 'after');
+    c.tickAll(2);
+    for (const id of [1, 2, 3]) expect(c.appliedData(id)).toEqual([...acked, 'after']);
+  });
+
+  it('a single-member cluster keeps committed writes across a restart', () => {
+    const c = new TestCluster([1]);
+    c.tickAll(25);
+    expect(c.leader()).toBe(1);
+    c.propose(1, 'a');
+    c.crash(1);
+    c.restart(1);
+    c.tickAll(25);
+    c.propose(1, 'b');
+    expect(c.appliedData(1)).toEqual(['a', 'b']);
+  });
+
+  it('loses only unpersisted state when a member crashes between ready() and advance()', () => {
+    const n = newNode(1, [1]);
+    n.campaign();
+    drainAll(n);
+    drainAll(n);
+    n.propose(enc('never-persisted'));
+    const rd = n.ready();
+    expect(rd.entries).toHaveLength(1);
+    // Crash before persisting: restart from storage.
+    const storage = n.raft.raftLog.storage as MemoryStorage;
+    const again = newNode(1, [1], {}, storage);
+    expect(again.raft.raftLog.lastIndex()).toBe(1);
+  });
+});
+
+describe('dueling candidates (scenario 7)', () => {
+  it('converge on one leader once they can talk', () => {
+    const nodes = [1, 2, 3].map((id) => newNode(id, [1, 2, 3]));
+    const net = new MiniNet({ 1: nodes[0]!, 2: nodes[1]!, 3: nodes[2]! });
+    net.cut(1, 3);
+    net.send(msg({ type: MessageType.Hup, from: 1, to: 1 }));
+    net.send(msg({ type: MessageType.Hup, from: 3, to: 3 }));
+    expect(net.node(1).raft.state).toBe(StateRole.Leader);
+    expect(net.node(3).raft.state).toBe(StateRole.Candidate);
+    net.recover();
+    net.send(msg({ type: MessageType.Hup, from: 3, to: 3 }));
+    // 3's log is behind 1's (no no-op of term 1), so 3 cannot win; it ends as a follower.
+    expect(net.node(3).raft.state).toBe(StateRole.Follower);
+    expect(net.node(1).raft.state).toBe(StateRole.Follower);
+    net.send(msg({ type: MessageType.Hup, from: 1, to: 1 }));
+    expect(net.node(1).raft.state).toBe(StateRole.Leader);
+  });
+});
+
+describe('input validation', () => {
+  it('refuses local message types from the network and drops malformed appends', () => {
+    const n = newNode(1, [1, 2, 3]);
+    expect(() => n.step(msg({ type: MessageType.Hup, from: 2, to: 1 }))).toThrow(RaftUsageError);
+    expect(() => n.step(msg({ type: MessageType.Beat, from: 2, to: 1 }))).toThrow(/cannot step a local message \(Beat\)/);
+    const gap = [
+      { term: 1, index: 1, type: EntryType.Normal, data: enc('a') },
+      { term: 1, index: 3, type: EntryType.Normal, data: enc('c') },
+    ];
+    n.step(msg({ type: MessageType.App, from: 2, to: 1, term: 1, entries: gap }));
+    expect(n.raft.raftLog.lastIndex()).toBe(0);
+    n.step(msg({ type: MessageType.App, from: 2, to: 1, term: 1, entries: [{ term: 5, index: 1, type: EntryType.Normal, data: enc('a') }] }));
+    expect(n.raft.raftLog.lastIndex()).toBe(0);
+    n.step(msg({ type: MessageType.Heartbeat, from: -1, to: 1, term: 3 }));
+    expect(n.raft.term).toBe(0);
+    n.step(msg({ type: MessageType.Snap, from: 2, to: 1, term: 3 }));
+    expect(n.raft.term).toBe(0);
+  });
+
+  it('ignores responses from members not in the configuration', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.node(1).step(msg({ type: MessageType.AppResp, from: 9, to: 1, term: 2, index: 100 }));
+    expect(c.node(1).raft.raftLog.committed).toBe(2);
+  });
+
+  it('validates its configuration with one message listing every problem', () => {
+    expect(() => newNode(1, [1], { electionTick: 1, heartbeatTick: 2, maxInflightMsgs: 0 })).toThrow(
+      'invalid raft config: maxInflightMsgs is 0; expected a positive integer; electionTick is 1; expected more than heartbeatTick (2)',
+    );
+    expect(() => newNode(1, [1], { readOnlyOption: 'lease', checkQuorum: false })).toThrow(/lease reads are only safe with checkQuorum/);
+  });
+
+  it('enforces the Ready/advance pairing', () => {
+    const n = newNode(1, [1]);
+    expect(() => n.advance()).toThrow(/without a pending ready/);
+    n.campaign();
+    n.ready();
+    expect(n.hasReady()).toBe(false);
+    expect(() => n.ready()).toThrow(/before advance/);
+    n.advance();
+    expect(n.hasReady()).toBe(true);
+  });
+});
+
+describe('status', () => {
+  it('reports role, indexes, membership and per-follower progress on the leader', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.propose(1, 'a');
+    const s = c.node(1).status();
+    // Founding members start from the bootstrap snapshot at index 1 (term 1).
+    expect(s).toMatchObject({ id: 1, role: StateRole.Leader, lead: 1, applied: 3, firstIndex: 2, lastIndex: 3, leadTransferee: NONE });
+    expect(s.hardState).toEqual({ term: 2, vote: 1, commit: 3 });
+    expect(s.config.voters).toEqual([1, 2, 3]);
+    expect(s.progress!.get(2)).toMatchObject({ match: 3, next: 4, state: ProgressState.Replicate, isLearner: false });
+    expect(c.node(2).status().progress).toBeUndefined();
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Snapshots and log compaction: catch-up by snapshot, compaction that keeps
+ * what followers need, stale and duplicate snapshots (scenarios 19-22).
+ */
+import { describe, expect, it } from 'vitest';
+import { RaftUsageError } from './errors.js';
+import { SnapshotStatus } from './raw-node.js';
+import { ProgressState } from './tracker/progress.js';
+import { TestCluster } from './test-support/cluster.js';
+import { drainAll, msg, newNode } from './test-support/single.js';
+import { type Message, MessageType, emptyConfState } from './types.js';
+
+describe('snapshots', () => {
+  it('a follower far behind catches up by snapshot, then by log (scenario 20)', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 5 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 50; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.propose(1, 'after-snapshot');
+    expect(c.member(1).storage.firstIndex()).toBeGreaterThan(40);
+    c.restart(3);
+    c.tickAll(3);
+    expect(c.sentOfType(MessageType.Snap).filter((m) => m.to === 3)).toHaveLength(1);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+    expect(c.appliedData(3).at(-1)).toBe('after-snapshot');
+  });
+
+  it('keeps a tail of entries so a slightly lagging follower needs no snapshot (scenario 19)', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 20 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 10; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    c.restart(3);
+    c.tickAll(3);
+    expect(c.sentOfType(MessageType.Snap)).toHaveLength(0);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+  });
+
+  it('a follower that installs slowly still converges while the leader writes and compacts (scenario 21)', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 20; i++) c.propose(1, `a${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    // Hold the snapshot message: the install is slow.
+    const held: Message[] = [];
+    const release = c.drop((m) => {
+      if (m.type === MessageType.Snap && m.to === 3) {
+        held.push(m);
+        return true;
+      }
+      return false;
+    });
+    c.restart(3);
+    c.tickAll(2);
+    expect(held).toHaveLength(1);
+    const pending = held[0]!.snapshot!.metadata.index;
+    // Meanwhile the leader keeps writing and snapshotting...
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 10; i++) c.propose(1, `b${round}-${i}`);
+      c.takeSnapshot(1);
+      c.stabilize();
+      // ...but keeps the entries after the snapshot in flight.
+      expect(c.member(1).storage.firstIndex()).toBeLessThanOrEqual(pending + 1);
+    }
+    release();
+    c.node(3).step(held[0]!);
+    c.stabilize();
+    c.tickAll(3);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+    expect(c.sentOfType(MessageType.Snap).filter((m) => m.to === 3)).toHaveLength(1);
+  });
+
+  it('a snapshot replaces a longer conflicting log on the follower', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(3);
+    c.propose(3, 'base');
+    // Cut off, leader 3 appends entries that never commit.
+    c.partition([1, 2], [3]);
+    for (let i = 0; i < 30; i++) c.node(3).propose(new TextEncoder().encode(`lost${i}`));
+    c.stabilize();
+    c.elect(1);
+    for (let i = 0; i < 5; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    expect(c.node(3).raft.raftLog.lastIndex()).toBeGreaterThan(c.node(1).raft.raftLog.lastIndex());
+    c.heal();
+    c.tickAll(30);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+    expect(c.appliedData(3)).not.toContain('lost0');
+  });
+
+  it('ignores duplicate and stale snapshots', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 5; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    c.restart(3);
+    c.tickAll(2);
+    const snap = c.sentOfType(MessageType.Snap).find((m) => m.to === 3)!;
+    const applied = c.appliedData(3);
+    const before = c.sent.length;
+    c.node(3).step(snap);
+    c.stabilize();
+    // The duplicate changes nothing and is answered with the commit index.
+    expect(c.appliedData(3)).toEqual(applied);
+    const answer = c.sent.slice(before).find((m) => m.type === MessageType.AppResp && m.from === 3)!;
+    expect(answer.index).toBe(c.node(3).raft.raftLog.committed);
+    expect(c.node(3).raft.restore(snap.snapshot!)).toBe(false);
+  });
+
+  it('fast-forwards the commit index when its log already holds the snapshot entry', () => {
+    const n = newNode(2, [1, 2]);
+    n.step(msg({ type: MessageType.App, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [1, 2, 3].map((i) => ({ index: i, term: 1, type: 0, data: new Uint8Array() })) }));
+    drainAll(n);
+    const s = { metadata: { index: 2, term: 1, confState: { ...emptyConfState(), voters: [1, 2] } }, data: new Uint8Array() };
+    n.step(msg({ type: MessageType.Snap, from: 1, to: 2, term: 1, snapshot: s }));
+    expect(n.raft.raftLog.committed).toBe(2);
+    expect(n.raft.raftLog.lastIndex()).toBe(3);
+    // A snapshot that does not name us is refused.
+    const foreign = { metadata: { index: 9, term: 1, confState: { ...emptyConfState(), voters: [1, 3] } }, data: new Uint8Array() };
+    expect(n.raft.restore(foreign)).toBe(false);
+  });
+
+  it('never compacts entries not yet applied, and says so if asked to', () => {
+    const c = new TestCluster([1]);
+    c.tickAll(25);
+    c.propose(1, 'a');
+    const applied = c.node(1).raft.raftLog.applied;
+    expect(() => c.node(1).reportSnapshotTaken(applied + 1)).toThrow(RaftUsageError);
+    expect(() => c.node(1).reportSnapshotTaken(applied + 1)).toThrow(`snapshot index ${applied + 1} is beyond the applied index ${applied}`);
+  });
+
+  it('probes again after a failed snapshot, and after a successful one (reportSnapshot)', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 5; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    c.restart(3);
+    const release = c.drop((m) => m.type === MessageType.Snap);
+    c.tickAll(2);
+    const pr = c.node(1).raft.trk.progress.get(3)!;
+    expect(pr.state).toBe(ProgressState.Snapshot);
+    c.node(1).reportSnapshot(3, SnapshotStatus.Failure);
+    expect(pr.state).toBe(ProgressState.Probe);
+    expect(pr.pendingSnapshot).toBe(0);
+    release();
+    c.tickAll(3);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+    c.node(1).reportSnapshot(3, SnapshotStatus.Finish);
+    expect(pr.state).toBe(ProgressState.Replicate);
+  });
+
+  it('requests a fresh snapshot when the latest one predates a new member', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.propose(1, 'a');
+    c.takeSnapshot(1);
+    c.stabilize();
+    const firstSnapshot = c.member(1).storage.snapshot().metadata.index;
+    c.addMember(4);
+    c.confChange(1, [{ type: 2, nodeId: 4 }]);
+    c.tickAll(3);
+    // The old snapshot does not list 4, so a new one was taken and sent.
+    const sent = c.sentOfType(MessageType.Snap).filter((m) => m.to === 4);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent[0]!.snapshot!.metadata.index).toBeGreaterThan(firstSnapshot);
+    expect(c.appliedData(4)).toEqual(['a']);
+  });
+});

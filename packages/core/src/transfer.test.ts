@@ -1,0 +1,85 @@
+/**
+ * Leadership transfer (thesis §3.10). Scenario 28 of ../shared/SCENARIOS.md.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfChangeType } from './confchange/types.js';
+import { ProposalDroppedError, RaftUsageError } from './errors.js';
+import { TestCluster } from './test-support/cluster.js';
+import { newNode } from './test-support/single.js';
+import { MessageType, NONE, StateRole } from './types.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('leadership transfer', () => {
+  it('to an up-to-date member: TimeoutNow at once, the target wins the next term', () => {
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.elect(1);
+    c.propose(1, 'a');
+    const term = c.node(1).raft.term;
+    const before = c.sent.length;
+    c.node(1).transferLeader(3);
+    c.stabilize();
+    expect(c.leader()).toBe(3);
+    expect(c.node(3).raft.term).toBe(term + 1);
+    expect(c.sentOfType(MessageType.TimeoutNow)).toHaveLength(1);
+    // The transfer bypasses PreVote and the lease check.
+    expect(c.sent.slice(before).filter((m) => m.type === MessageType.PreVote)).toHaveLength(0);
+    expect(c.node(1).status().lastTransfer).toMatchObject({ to: 3, outcome: 'completed' });
+  });
+
+  it('to a lagging member: the leader catches it up first', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 10; i++) c.propose(1, `w${i}`);
+    c.restart(3);
+    c.node(1).transferLeader(3);
+    // Proposals are refused while the transfer runs.
+    expect(() => c.node(1).propose(enc('x'))).toThrow(/leadership is being transferred to member 3/);
+    c.tickAll(2);
+    expect(c.leader()).toBe(3);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+  });
+
+  it('to a member that dies mid-transfer: aborts after an election timeout and the leader resumes', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.crash(3);
+    c.node(1).transferLeader(3);
+    expect(c.node(1).status().leadTransferee).toBe(3);
+    expect(() => c.node(1).propose(enc('x'))).toThrow(ProposalDroppedError);
+    c.tick(1, 10);
+    expect(c.node(1).raft.state).toBe(StateRole.Leader);
+    expect(c.node(1).status().leadTransferee).toBe(NONE);
+    expect(c.node(1).status().lastTransfer).toMatchObject({ to: 3, outcome: 'aborted-timeout' });
+    c.propose(1, 'resumed');
+    expect(c.appliedData(2)).toEqual(['resumed']);
+  });
+
+  it('is refused for learners, unknown members and the leader itself; a follower forwards it', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.addMember(4);
+    c.confChange(1, [{ type: ConfChangeType.AddLearner, nodeId: 4 }]);
+    expect(() => c.node(1).transferLeader(4)).toThrow('cannot transfer leadership to 4: it is a learner, not a voter');
+    expect(() => c.node(1).transferLeader(9)).toThrow('cannot transfer leadership to 9: not a member of the cluster');
+    expect(() => c.node(1).transferLeader(1)).toThrow(RaftUsageError);
+    c.node(2).transferLeader(2);
+    c.stabilize();
+    expect(c.leader()).toBe(2);
+    const lone = newNode(1, [1, 2, 3]);
+    expect(() => lone.transferLeader(2)).toThrow(/no leader is known/);
+  });
+
+  it('is abandoned when the target is removed from the configuration', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.crash(3);
+    c.node(1).transferLeader(3);
+    expect(c.node(1).status().leadTransferee).toBe(3);
+    // Transfers block proposals, so abort via the timeout, then remove 3.
+    c.tick(1, 10);
+    c.confChange(1, [{ type: ConfChangeType.RemoveNode, nodeId: 3 }]);
+    expect(c.voters(1)).toEqual([1, 2]);
+  });
+});
