@@ -73,11 +73,12 @@ export class RaftLog {
    * has a different term there; 0 when all of them are present and match.
    */
   findConflict(ents: readonly Entry[]): number {
+    const last = this.lastIndex();
     for (const e of ents) {
+      // Past our last index is the common case (plain appends): no lookup needed.
+      if (e.index > last) return e.index;
       if (!this.matchTerm(e.index, e.term)) {
-        if (e.index <= this.lastIndex()) {
-          this.logger.debug('found conflicting entry', { index: e.index, existingTerm: this.termOrZero(e.index), term: e.term });
-        }
+        this.logger.debug('found conflicting entry', { index: e.index, existingTerm: this.termOrZero(e.index), term: e.term });
         return e.index;
       }
     }
@@ -92,13 +93,8 @@ export class RaftLog {
    */
   findConflictByTerm(index: number, term: number): { index: number; term: number } {
     for (; index > 0; index--) {
-      let ourTerm: number;
-      try {
-        ourTerm = this.term(index);
-      } catch (e) {
-        if (e instanceof CompactedError || e instanceof UnavailableError) return { index, term: 0 };
-        throw e;
-      }
+      const ourTerm = this.maybeTerm(index);
+      if (ourTerm === undefined) return { index, term: 0 };
       if (ourTerm <= term) return { index, term: ourTerm };
     }
     return { index: 0, term: 0 };
@@ -208,22 +204,30 @@ export class RaftLog {
    * @throws CompactedError / UnavailableError outside `[firstIndex() - 1, lastIndex()]`
    */
   term(i: number): number {
-    const t = this.unstable.maybeTerm(i);
+    const t = this.maybeTerm(i);
     if (t !== undefined) return t;
     const first = this.firstIndex();
     if (i + 1 < first) throw new CompactedError(i, first);
-    if (i > this.lastIndex()) throw new UnavailableError(i, this.lastIndex());
-    return this.storage.term(i);
+    throw new UnavailableError(i, this.lastIndex());
+  }
+
+  /** The term of entry `i`, or undefined when it is outside the log (no exception on the hot path). */
+  maybeTerm(i: number): number | undefined {
+    const t = this.unstable.maybeTerm(i);
+    if (t !== undefined) return t;
+    if (i + 1 < this.firstIndex() || i > this.lastIndex()) return undefined;
+    try {
+      return this.storage.term(i);
+    } catch (e) {
+      // Storage may have compacted concurrently with our bounds check.
+      if (e instanceof CompactedError || e instanceof UnavailableError) return undefined;
+      throw e;
+    }
   }
 
   /** The term of entry `i`, or 0 when it is not in the log. */
   termOrZero(i: number): number {
-    try {
-      return this.term(i);
-    } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError) return 0;
-      throw e;
-    }
+    return this.maybeTerm(i) ?? 0;
   }
 
   /** Entries from `i` to the end, within `maxBytes` (at least one). */
@@ -243,12 +247,7 @@ export class RaftLog {
 
   /** True if our log has an entry at `index` with term `term`. */
   matchTerm(index: number, term: number): boolean {
-    try {
-      return this.term(index) === term;
-    } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError) return false;
-      throw e;
-    }
+    return this.maybeTerm(index) === term;
   }
 
   /**

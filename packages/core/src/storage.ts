@@ -177,7 +177,9 @@ export class MemoryStorage implements LogStorage {
     if (offset > this.ents.length) {
       throw new RaftInvariantError(`missing log entry: last index ${this.lastIndex()}, appending at ${ents[0]!.index}`);
     }
-    this.ents = this.ents.slice(0, offset).concat(ents);
+    // Truncate a conflicting suffix in place, then append: no copy of the kept prefix.
+    if (offset < this.ents.length) this.ents.length = offset;
+    for (const e of ents) this.ents.push(e);
   }
 }
 
