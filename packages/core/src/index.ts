@@ -33,3 +33,7 @@ export {
   isLocalMessage,
   isResponseMessage,
 } from './util.js';
+export type { Clock, TimerHandle, PersistUpdate, NodeStorage, NodeTransport, AppliedEntry, NodeStateMachine } from './node/interfaces.js';
+export { RaftNode, RaftNodeError, type RaftNodeErrorCode, type RaftNodeEvent, type RaftNodeOptions, type RaftNodeStatus } from './node/raft-node.js';
+export { type ProposalId, PROPOSAL_HEADER_BYTES, encodeProposal, decodeProposal } from './node/proposal-codec.js';
+export { bootstrapState, BOOTSTRAP_INDEX, BOOTSTRAP_TERM } from './bootstrap.js';

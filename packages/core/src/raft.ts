@@ -862,6 +862,10 @@ export class Raft {
     pr.msgAppFlowPaused = false;
     // Also unblocks a follower whose window filled with lost messages.
     if (pr.match < this.raftLog.lastIndex() || pr.state === ProgressState.Probe) this.sendAppend(m.from);
+    // Repeat TimeoutNow to a caught-up transfer target: the first may have
+    // been lost, or arrived while the target could not campaign yet (e.g. a
+    // committed configuration change not yet applied there).
+    if (m.from === this.leadTransferee && pr.match === this.raftLog.lastIndex()) this.sendTimeoutNow(m.from);
     if (this.readOnly.option !== 'safe' || m.context.length === 0) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (!acks || this.trk.config.voters.voteResult(acks) !== VoteResult.Won) return;

@@ -1,6 +1,7 @@
 /**
  * Test helpers for code built on `@raftkit/core`: the {@link LogStorage}
- * conformance suite that every storage implementation should pass.
+ * conformance suite every storage implementation should pass, a
+ * deterministic virtual clock, and in-memory node storage.
  *
  * @packageDocumentation
  */
@@ -9,3 +10,5 @@ export {
   type LogStorageConformanceCase,
   logStorageConformanceCases,
 } from './log-storage-conformance.js';
+export { VirtualClock, flushMicrotasks } from './virtual-clock.js';
+export { MemoryNodeStorage } from './memory-node-storage.js';
