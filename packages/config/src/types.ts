@@ -1,0 +1,119 @@
+import type { NetAddress } from './address.js';
+
+/** How much a member logs. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** How log lines are written; `auto` leaves the choice to the app (pretty on a terminal, JSON otherwise). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * One member of the cluster. Ids are explicit, never derived from
+ * addresses, so two members may reach a third through different addresses
+ * (a proxy, a NAT) and an address may change without changing identity.
+ */
+export interface ClusterMember {
+  /** Positive integer, unique in the cluster; it is the Raft member id. */
+  id: number;
+  /** A label for humans (status tables, logs); unique when given. */
+  name?: string;
+  /** Where the other members send Raft messages to this member. */
+  peer: NetAddress;
+  /** Where clients reach this member's key-value and admin services. */
+  client?: NetAddress;
+  /** Where this member serves Prometheus metrics. */
+  metrics?: NetAddress;
+}
+
+/** Server-side TLS of one listener (clients or peers), also used to dial peers. */
+export interface TlsSettings {
+  /** PEM certificate chain, absolute path. */
+  certFile: string;
+  /** PEM private key of `certFile`, absolute path. */
+  keyFile: string;
+  /** PEM CA bundle that remote certificates are checked against, absolute path. */
+  trustedCaFile?: string;
+  /** Whether the remote side must present a certificate signed by `trustedCaFile` (mTLS). */
+  clientCertAuth: boolean;
+}
+
+/**
+ * Raft timing. The core counts ticks; the server turns the clock into ticks
+ * every `tickMs`. Election timeouts are drawn from
+ * `[electionTicks, electionTicksMax)` ticks.
+ */
+export interface TimingSettings {
+  tickMs: number;
+  heartbeatTicks: number;
+  electionTicks: number;
+  electionTicksMax: number;
+}
+
+/** Size and flow limits. */
+export interface LimitSettings {
+  /** Largest client request accepted (etcd's `--max-request-bytes`). */
+  maxRequestBytes: number;
+  /** Largest gRPC message between peers, sent or received. */
+  maxPeerMessageBytes: number;
+  /** Byte budget of the entries in one append message (the core's `maxSizePerMsg`). */
+  maxAppendBytes: number;
+  /** Append messages in flight to one follower (the core's `maxInflightMsgs`). */
+  maxInflightMessages: number;
+  /** Uncommitted log a leader accepts before refusing proposals (the core's `maxUncommittedEntriesSize`). */
+  maxUncommittedBytes: number;
+  /** Size of the pieces a snapshot is streamed in. */
+  snapshotChunkBytes: number;
+}
+
+/**
+ * The resolved configuration of one member: every default filled in,
+ * addresses parsed, paths absolute (when loaded with `loadConfig`), the
+ * local member identified and the whole member list at hand.
+ */
+export interface NodeConfig {
+  /** The local member's id. */
+  id: number;
+  /** The local member, also found in `members`. */
+  self: ClusterMember;
+  /** Every member of the initial cluster, in the order given. */
+  members: ClusterMember[];
+  /** Names the cluster; peers refuse messages carrying another token, so two clusters cannot mix. */
+  clusterToken: string;
+  /** Where the log, snapshots and key-value data live; `{id}` already replaced by the member id. */
+  dataDir: string;
+  /** What this process binds. Several addresses per service are allowed, like etcd's URL lists. */
+  listen: {
+    client: NetAddress[];
+    peer: NetAddress[];
+    /** Empty when metrics are switched off. */
+    metrics: NetAddress[];
+  };
+  /**
+   * Where clients are told to reach this member: as given, else the local
+   * member's client address, else the client listeners (a port 0 listener
+   * is known only once bound, so the server fills that in).
+   */
+  advertise: {
+    client: NetAddress[];
+  };
+  timing: TimingSettings;
+  snapshot: {
+    /** Applied entries between two snapshots. */
+    count: number;
+    /** Entries kept behind a snapshot so a slow follower can catch up without receiving one. */
+    catchupEntries: number;
+  };
+  limits: LimitSettings;
+  /** `null` means plain text on that listener. */
+  tls: {
+    client: TlsSettings | null;
+    peer: TlsSettings | null;
+  };
+  /** `token: null` means clients need no token. */
+  auth: {
+    token: string | null;
+  };
+  log: {
+    level: LogLevel;
+    format: LogFormat;
+  };
+}
