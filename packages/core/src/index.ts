@@ -37,3 +37,4 @@ export type { Clock, TimerHandle, PersistUpdate, NodeStorage, NodeTransport, App
 export { RaftNode, RaftNodeError, type RaftNodeErrorCode, type RaftNodeEvent, type RaftNodeOptions, type RaftNodeStatus } from './node/raft-node.js';
 export { type ProposalId, PROPOSAL_HEADER_BYTES, encodeProposal, decodeProposal } from './node/proposal-codec.js';
 export { bootstrapState, BOOTSTRAP_INDEX, BOOTSTRAP_TERM } from './bootstrap.js';
+export { ProposalDeduplicator, type DeduplicatorState } from './node/deduplicator.js';

@@ -6,6 +6,7 @@
  */
 import type { ConfChange } from '../confchange/types.js';
 import type { LogStorage } from '../storage.js';
+import type { ProposalId } from './proposal-codec.js';
 import type { ConfState, Entry, HardState, Message, Snapshot, SnapshotMetadata } from '../types.js';
 
 /** A handle to cancel a timer. */
@@ -66,6 +67,13 @@ export interface AppliedEntry {
    */
   kind: 'normal' | 'noop' | 'conf-change';
   payload: Uint8Array;
+  /**
+   * The id of the proposal this entry carries. A proposal may appear in the
+   * log more than once (a network can duplicate a forwarded proposal): apply
+   * it only the first time, e.g. with a {@link ProposalDeduplicator} kept in
+   * the state machine's durable state.
+   */
+  proposal?: ProposalId;
   confChange?: ConfChange;
   confState?: ConfState;
 }

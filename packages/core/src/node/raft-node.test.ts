@@ -57,6 +57,22 @@ describe('RaftNode', () => {
     expect((err as Error).message).toMatch(/outcome is unknown/);
   });
 
+  it('applies a proposal once even when the network duplicates its forwarding', async () => {
+    const c = new NodeCluster([1, 2, 3]);
+    c.duplicate.add(MessageType.Prop);
+    c.startAll();
+    const leader = await c.waitForLeader();
+    const follower = [...c.members.values()].find((m) => m !== leader)!;
+    await c.settle(follower.node.waitForLeader());
+    await c.settle(Promise.all(Array.from({ length: 30 }, (_, i) => c.put(follower.id, `d${i}`, 'v'))));
+    await c.clock.advance(100);
+    expect(c.sent.filter((m) => m.type === MessageType.Prop).length).toBeGreaterThan(0);
+    // The leader appended duplicates, but every member applied each write once.
+    const appendedTwice = leader.sm.appliedEntries.filter((e) => e.kind === 'normal').length;
+    expect(appendedTwice).toBeGreaterThan(30);
+    for (const m of c.members.values()) for (let i = 0; i < 30; i++) expect(m.disk.writes.get(`d${i}`)).toBe(1);
+  });
+
   it('rejects at once when no leader is known', async () => {
     const c = new NodeCluster([1, 2, 3]);
     const err = await c.put(1, 'x', '1').catch((e: unknown) => e);

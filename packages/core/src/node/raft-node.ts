@@ -12,7 +12,13 @@ import type { AppliedEntry, Clock, NodeStateMachine, NodeStorage, NodeTransport,
 import { type ProposalId, decodeProposal, encodeProposal, proposalKey } from './proposal-codec.js';
 
 /** Why a request to a {@link RaftNode} failed. */
-export type RaftNodeErrorCode = 'timeout' | 'stopped' | 'too-many-requests' | 'failed' | 'transfer-failed';
+/**
+ * - `timeout`, `aborted`: the outcome of a proposal is unknown (it may still be applied).
+ * - `stopped`, `too-many-requests`: refused before proposing; definitely not applied.
+ * - `failed`: the node stopped serving after an unrecoverable error.
+ * - `transfer-failed`: leadership did not move.
+ */
+export type RaftNodeErrorCode = 'timeout' | 'aborted' | 'stopped' | 'too-many-requests' | 'failed' | 'transfer-failed';
 
 /** A request to a {@link RaftNode} failed. For proposals, `timeout` means the outcome is unknown. */
 export class RaftNodeError extends RaftError {
@@ -199,7 +205,7 @@ export class RaftNode<R = unknown> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer !== undefined) this.clock.clearTimer(this.tickTimer);
-    this.failAll(new RaftNodeError('stopped', 'the node is shutting down'));
+    this.failAll(new RaftNodeError('aborted', 'the node stopped before the request completed; its outcome is unknown'));
   }
 
   /** True once the node stopped after an unrecoverable error. */
@@ -465,12 +471,14 @@ export class RaftNode<R = unknown> {
         const unwrapped: ConfChange = { ...cc, context: payload };
         const confState = this.raw.applyConfChange(unwrapped);
         batch[i] = { index: e.index, term: e.term, kind: 'conf-change', payload: new Uint8Array(), confChange: unwrapped, confState };
+        if (id) batch[i]!.proposal = id;
         owners[i] = id && id.member === this.id ? `c${proposalKey(id)}` : undefined;
       } else if (e.data.length === 0) {
         batch[i] = { index: e.index, term: e.term, kind: 'noop', payload: e.data };
       } else {
         const { id, payload } = decodeProposal(e.data);
         batch[i] = { index: e.index, term: e.term, kind: 'normal', payload };
+        if (id) batch[i]!.proposal = id;
         owners[i] = id && id.member === this.id ? proposalKey(id) : undefined;
       }
     }

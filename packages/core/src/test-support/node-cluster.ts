@@ -3,6 +3,7 @@
  * state machine and a message bus with fixed latency, for the driver's tests.
  */
 import type { AppliedEntry, NodeStateMachine, NodeTransport } from '../node/interfaces.js';
+import { type DeduplicatorState, ProposalDeduplicator } from '../node/deduplicator.js';
 import { RaftNode, type RaftNodeEvent } from '../node/raft-node.js';
 import { seededRandom } from '../random.js';
 import { MemoryNodeStorage } from '../testing/memory-node-storage.js';
@@ -13,6 +14,9 @@ import type { Message, Snapshot, SnapshotMetadata } from '../types.js';
 interface KvDisk {
   data: Map<string, string>;
   applied: number;
+  dedup: ProposalDeduplicator;
+  /** How many times each key was written (to catch double application). */
+  writes: Map<string, number>;
 }
 
 export class KvStateMachine implements NodeStateMachine<string | null> {
@@ -32,7 +36,9 @@ export class KvStateMachine implements NodeStateMachine<string | null> {
       this.disk.applied = e.index;
       if (e.kind === 'conf-change') this.storage.saveConfState(e.confState!);
       if (e.kind !== 'normal') return null;
+      if (e.proposal && !this.disk.dedup.firstTime(e.proposal, e.index)) return null;
       const { k, v } = JSON.parse(new TextDecoder().decode(e.payload)) as { k: string; v: string };
+      this.disk.writes.set(k, (this.disk.writes.get(k) ?? 0) + 1);
       const prev = this.disk.data.get(k) ?? null;
       this.disk.data.set(k, v);
       return prev;
@@ -40,12 +46,14 @@ export class KvStateMachine implements NodeStateMachine<string | null> {
   }
 
   async createSnapshot(meta: SnapshotMetadata): Promise<void> {
-    const data = new TextEncoder().encode(JSON.stringify([...this.disk.data]));
+    const data = new TextEncoder().encode(JSON.stringify({ data: [...this.disk.data], dedup: this.disk.dedup.toState() }));
     this.storage.createSnapshot(meta.index, meta.confState, data);
   }
 
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
-    this.disk.data = new Map(JSON.parse(new TextDecoder().decode(snapshot.data)) as Array<[string, string]>);
+    const parsed = JSON.parse(new TextDecoder().decode(snapshot.data)) as { data: Array<[string, string]>; dedup: DeduplicatorState };
+    this.disk.data = new Map(parsed.data);
+    this.disk.dedup = ProposalDeduplicator.fromState(parsed.dedup);
     this.disk.applied = snapshot.metadata.index;
   }
 }
@@ -64,6 +72,8 @@ export class NodeCluster {
   readonly clock = new VirtualClock();
   readonly members = new Map<number, NodeMember>();
   latencyMs = 1;
+  /** Deliver every message of these types twice. */
+  duplicate = new Set<number>();
   /** Drop messages matching any filter. */
   filters: Array<(m: Message) => boolean> = [];
   sent: Message[] = [];
@@ -74,7 +84,7 @@ export class NodeCluster {
   ) {
     for (const id of ids) {
       const storage = MemoryNodeStorage.founding(ids, [], this.clock);
-      const disk: KvDisk = { data: new Map(), applied: 1 };
+      const disk: KvDisk = { data: new Map(), applied: 1, dedup: new ProposalDeduplicator(), writes: new Map() };
       this.members.set(id, this.makeMember(id, storage, disk));
     }
   }
@@ -103,10 +113,13 @@ export class NodeCluster {
     for (const m of msgs) {
       this.sent.push(m);
       if (this.filters.some((f) => f(m))) continue;
-      this.clock.setTimer(this.latencyMs, () => {
-        const to = this.members.get(m.to);
-        if (to?.up && !this.filters.some((f) => f(m))) to.node.receive([m]);
-      });
+      const copies = this.duplicate.has(m.type) ? 2 : 1;
+      for (let i = 0; i < copies; i++) {
+        this.clock.setTimer(this.latencyMs + i * 3, () => {
+          const to = this.members.get(m.to);
+          if (to?.up && !this.filters.some((f) => f(m))) to.node.receive([m]);
+        });
+      }
     }
   }
 
