@@ -99,6 +99,10 @@ export interface NodeStateMachine<R = unknown> {
    * Afterwards storage's `snapshot()` must return it.
    */
   createSnapshot(meta: SnapshotMetadata): Promise<void>;
-  /** Replaces the state with a snapshot received from the leader (its bytes are already stored). */
+  /**
+   * Replaces the state with a snapshot received from the leader (its bytes
+   * are already stored). A snapshot with no data is the bootstrap snapshot
+   * of the cluster: it stands for the initial, empty state.
+   */
   restoreSnapshot(snapshot: Snapshot): Promise<void>;
 }

@@ -208,6 +208,11 @@ export class RaftNode<R = unknown> {
     this.failAll(new RaftNodeError('aborted', 'the node stopped before the request completed; its outcome is unknown'));
   }
 
+  /** Index of the latest durable snapshot. */
+  get latestSnapshotIndex(): number {
+    return this.snapshotIndex;
+  }
+
   /** True once the node stopped after an unrecoverable error. */
   get failed(): Error | undefined {
     return this.failure;

@@ -51,9 +51,15 @@ export class KvStateMachine implements NodeStateMachine<string | null> {
   }
 
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
-    const parsed = JSON.parse(new TextDecoder().decode(snapshot.data)) as { data: Array<[string, string]>; dedup: DeduplicatorState };
-    this.disk.data = new Map(parsed.data);
-    this.disk.dedup = ProposalDeduplicator.fromState(parsed.dedup);
+    // Empty data is the bootstrap snapshot: the initial, empty state.
+    if (snapshot.data.length === 0) {
+      this.disk.data = new Map();
+      this.disk.dedup = new ProposalDeduplicator();
+    } else {
+      const parsed = JSON.parse(new TextDecoder().decode(snapshot.data)) as { data: Array<[string, string]>; dedup: DeduplicatorState };
+      this.disk.data = new Map(parsed.data);
+      this.disk.dedup = ProposalDeduplicator.fromState(parsed.dedup);
+    }
     this.disk.applied = snapshot.metadata.index;
   }
 }

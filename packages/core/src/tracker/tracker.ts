@@ -91,8 +91,22 @@ export class ProgressTracker {
 
   /** Visits every member in ascending id order, so runs are deterministic. */
   visit(f: (id: number, pr: Progress) => void): void {
-    const ids = sortedIds(this.progress.keys());
-    for (const id of ids) f(id, this.progress.get(id)!);
+    for (const id of this.idsInOrder()) f(id, this.progress.get(id)!);
+  }
+
+  // The ids of `progress` sorted, cached until the map is replaced or resized
+  // (configuration changes replace it; resets only replace its values).
+  private sortedFor: Map<number, Progress> | undefined;
+  private sortedSize = -1;
+  private sorted: number[] = [];
+
+  private idsInOrder(): number[] {
+    if (this.sortedFor !== this.progress || this.sortedSize !== this.progress.size) {
+      this.sorted = sortedIds(this.progress.keys());
+      this.sortedFor = this.progress;
+      this.sortedSize = this.progress.size;
+    }
+    return this.sorted;
   }
 
   /** True when a quorum of voters was heard from since the last check (the leader counts as heard). */

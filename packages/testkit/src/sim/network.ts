@@ -1,0 +1,145 @@
+import { type Message, MessageType } from '@raftkit/core';
+import type { VirtualClock } from '@raftkit/core/testing';
+import type { Rng } from './rng.js';
+
+/** How the simulated network misbehaves; all zero is a perfect network with `baseDelayMs` latency. */
+export interface NetworkConditions {
+  /** Minimum one-way latency. */
+  baseDelayMs: number;
+  /** Mean of an exponential extra delay added to every message (its tail reorders messages). */
+  jitterMeanMs: number;
+  /** Probability that a message is held back much longer (strong reordering). */
+  longDelayRate: number;
+  /** Extra delay of a held-back message. */
+  longDelayMs: number;
+  /** Probability that a message is lost. */
+  lossRate: number;
+  /** Probability that a message is delivered twice. */
+  duplicateRate: number;
+}
+
+/** A perfect network: 1 ms latency, no loss, no reordering. */
+export const PERFECT_NETWORK: NetworkConditions = {
+  baseDelayMs: 1,
+  jitterMeanMs: 0,
+  longDelayRate: 0,
+  longDelayMs: 0,
+  lossRate: 0,
+  duplicateRate: 0,
+};
+
+/** Counters of what the network did. */
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  lost: number;
+  blocked: number;
+  duplicated: number;
+}
+
+/**
+ * Delivers messages between simulated members on the virtual clock, with
+ * random delays (and so reordering), loss, duplication, and one-way or
+ * two-way partitions.
+ */
+export class SimNetwork {
+  conditions: NetworkConditions = PERFECT_NETWORK;
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, blocked: 0, duplicated: 0 };
+  private readonly endpoints = new Map<number, (m: Message) => void>();
+  /** Blocked directed links "from>to". */
+  private readonly blocked = new Set<string>();
+
+  /**
+   * Told how each snapshot message ended, as a real transport reports the
+   * end of a snapshot stream (the leader waits for it before it resumes
+   * replicating to that member).
+   */
+  onSnapshotOutcome: (from: number, to: number, delivered: boolean) => void = () => {};
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly rng: Rng,
+    private readonly onDeliver?: (m: Message) => void,
+  ) {}
+
+  /** Connects a member's receive function (replacing a previous incarnation's). */
+  attach(id: number, receive: (m: Message) => void): void {
+    this.endpoints.set(id, receive);
+  }
+
+  /** Disconnects a member (crashed): messages to it are lost. */
+  detach(id: number): void {
+    this.endpoints.delete(id);
+  }
+
+  /** Blocks messages from `from` to `to` (one way). */
+  block(from: number, to: number): void {
+    this.blocked.add(`${from}>${to}`);
+  }
+
+  /** Splits members into groups that cannot reach each other. */
+  partition(groups: number[][]): void {
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = 0; j < groups.length; j++) {
+        if (i === j) continue;
+        for (const a of groups[i]!) for (const b of groups[j]!) this.block(a, b);
+      }
+    }
+  }
+
+  /** Removes every partition. */
+  heal(): void {
+    this.blocked.clear();
+  }
+
+  /** True when some link is blocked. */
+  get partitioned(): boolean {
+    return this.blocked.size > 0;
+  }
+
+  /** Blocked links, for traces. */
+  describeBlocked(): string {
+    return [...this.blocked].sort().join(' ');
+  }
+
+  send(messages: readonly Message[]): void {
+    for (const m of messages) this.sendOne(m);
+  }
+
+  private sendOne(m: Message): void {
+    this.stats.sent++;
+    const c = this.conditions;
+    if (this.rng.chance(c.lossRate)) {
+      this.stats.lost++;
+      if (m.type === MessageType.Snap) this.clock.setTimer(c.baseDelayMs, () => this.onSnapshotOutcome(m.from, m.to, false));
+      return;
+    }
+    const copies = this.rng.chance(c.duplicateRate) ? 2 : 1;
+    if (copies === 2) this.stats.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      let delay = c.baseDelayMs + (c.jitterMeanMs > 0 ? this.rng.exponential(c.jitterMeanMs) : 0);
+      if (this.rng.chance(c.longDelayRate)) delay += this.rng.float() * c.longDelayMs;
+      this.clock.setTimer(delay, () => this.deliver(m));
+    }
+  }
+
+  private deliver(m: Message): void {
+    const isSnap = m.type === MessageType.Snap;
+    // Partitions are checked at delivery: a message in flight when a partition starts is cut too.
+    if (this.blocked.has(`${m.from}>${m.to}`)) {
+      this.stats.blocked++;
+      if (isSnap) this.onSnapshotOutcome(m.from, m.to, false);
+      return;
+    }
+    const receive = this.endpoints.get(m.to);
+    if (!receive) {
+      this.stats.lost++;
+      if (isSnap) this.onSnapshotOutcome(m.from, m.to, false);
+      return;
+    }
+    this.stats.delivered++;
+    this.onDeliver?.(m);
+    receive(m);
+    if (isSnap) this.onSnapshotOutcome(m.from, m.to, true);
+  }
+}
