@@ -138,6 +138,8 @@ export class RaftNode<R = unknown> {
   /** Settles when the Ready loop is idle. */
   private loopDone: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Stopped abruptly (a simulated crash): in-flight work must leave no trace. */
+  private halted = false;
   private failure: Error | undefined;
   private snapshotInProgress = false;
   private snapshotIndex: number;
@@ -193,7 +195,11 @@ export class RaftNode<R = unknown> {
    * machine are left consistent.
    */
   async stop(): Promise<void> {
-    this.halt();
+    if (!this.stopped) {
+      this.stopped = true;
+      if (this.tickTimer !== undefined) this.clock.clearTimer(this.tickTimer);
+      this.failAll(new RaftNodeError('aborted', 'the node stopped before the request completed; its outcome is unknown'));
+    }
     await this.loopDone;
   }
 
@@ -202,6 +208,8 @@ export class RaftNode<R = unknown> {
    * (simulations use it; a process that is killed behaves the same).
    */
   halt(): void {
+    // Whatever is in flight is abandoned: no further write, apply or send.
+    this.halted = true;
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer !== undefined) this.clock.clearTimer(this.tickTimer);
@@ -420,7 +428,7 @@ export class RaftNode<R = unknown> {
     let done!: () => void;
     this.loopDone = new Promise<void>((resolve) => (done = resolve));
     try {
-      while (!this.failure && this.raw.hasReady()) {
+      while (!this.failure && !this.halted && this.raw.hasReady()) {
         await this.handleReady(this.raw.ready());
       }
     } catch (e) {
@@ -444,6 +452,7 @@ export class RaftNode<R = unknown> {
         ...(rd.compactTo !== undefined ? { compactTo: rd.compactTo } : {}),
         mustSync: rd.mustSync,
       });
+      if (this.halted) return;
       let bytes = 0;
       for (const e of rd.entries) bytes += e.data.length;
       this.onEvent({ type: 'persisted', entries: rd.entries.length, bytes, ms: this.clock.now() - started, sync: rd.mustSync });
@@ -451,11 +460,13 @@ export class RaftNode<R = unknown> {
     if (rd.messagesAfterPersist.length > 0) this.transport.send(rd.messagesAfterPersist);
     if (rd.snapshot) {
       await this.sm.restoreSnapshot(rd.snapshot);
+      if (this.halted) return;
       this.applied = rd.snapshot.metadata.index;
       this.snapshotIndex = Math.max(this.snapshotIndex, rd.snapshot.metadata.index);
       this.onEvent({ type: 'snapshot-installed', index: rd.snapshot.metadata.index });
     }
     if (rd.committedEntries.length > 0) await this.apply(rd.committedEntries);
+    if (this.halted) return;
     for (const rs of rd.readStates) this.onReadState(rs.requestContext, rs.index);
     this.releaseReads();
     this.raw.advance();
@@ -487,7 +498,9 @@ export class RaftNode<R = unknown> {
         owners[i] = id && id.member === this.id ? proposalKey(id) : undefined;
       }
     }
+    if (this.halted) return;
     const results = await this.sm.apply(batch);
+    if (this.halted) return;
     this.applied = entries[entries.length - 1]!.index;
     for (let i = 0; i < batch.length; i++) {
       const owner = owners[i];
@@ -521,6 +534,7 @@ export class RaftNode<R = unknown> {
     this.sm
       .createSnapshot({ index, term, confState })
       .then(() => {
+        if (this.halted) return;
         this.snapshotIndex = Math.max(this.snapshotIndex, index);
         if (!this.stopped && !this.failure) {
           this.raw.reportSnapshotTaken(index);

@@ -328,7 +328,8 @@ export class Simulation<I, O, D> {
   }
 
   private restart(m: SimMember<I, O, D>): void {
-    if (m.up || m.removed) return;
+    // A stale handle (the member was restarted meanwhile, e.g. by healing) must not start a second process.
+    if (this.members.get(m.id) !== m || m.up || m.removed) return;
     this.startMember(m.id, m.storage, m.disk, m.clockRate);
   }
 
