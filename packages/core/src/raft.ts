@@ -33,6 +33,16 @@ import {
 } from './types.js';
 import { bytesEqual, entriesEncodingSize, payloadsSize, voteResponseType } from './util.js';
 
+/** The index of storage's latest snapshot (its log boundary if it cannot say now). */
+function latestSnapshotIndex(storage: RaftConfig['storage']): number {
+  try {
+    return Math.max(storage.snapshot().metadata.index, storage.firstIndex() - 1);
+  } catch (e) {
+    if (e instanceof SnapshotTemporarilyUnavailableError) return storage.firstIndex() - 1;
+    throw e;
+  }
+}
+
 /** Why a member campaigns. */
 export enum CampaignType {
   /** First phase of an election when PreVote is on: ask without raising the term. */
@@ -122,7 +132,7 @@ export class Raft {
     this.raftLog = new RaftLog(this.cfg.storage, this.logger, this.cfg.maxCommittedSizePerReady);
     this.trk = new ProgressTracker(this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
-    this.snapshotIndex = this.cfg.storage.firstIndex() - 1;
+    this.snapshotIndex = latestSnapshotIndex(this.cfg.storage);
 
     const { hardState, confState } = this.cfg.storage.initialState();
     const restored = restoreConfState(this.newTracker(), this.raftLog.lastIndex(), confState);
