@@ -9,6 +9,7 @@ export const configDefaults = {
   /** The member id of a node started without a cluster list. */
   id: 1,
   clusterToken: 'raftkit',
+  clusterState: 'new' as 'new' | 'existing',
   dataDir: './data',
   listen: {
     client: '127.0.0.1:2379',

@@ -93,6 +93,7 @@ export const nodeConfigFields = z.strictObject(
   {
     id: positiveInteger().optional(),
     clusterToken: nonEmptyString('a non-empty string').default(d.clusterToken),
+    clusterState: z.enum(['new', 'existing'], { error: 'new or existing' }).default(d.clusterState),
     members: z
       .array(memberSchema, { error: 'a list of members, each with id and peer' })
       .min(1, { error: 'at least one member' })

@@ -18,6 +18,7 @@ describe('defaults', () => {
       self,
       members: [self],
       clusterToken: 'raftkit',
+      clusterState: 'new',
       dataDir: join(cwd, 'data'),
       listen: { client: [local(2379)], peer: [local(2380)], metrics: [local(2381)] },
       advertise: { client: [local(2379)] },

@@ -96,6 +96,15 @@ export const configOptions: readonly ConfigOption[] = [
     defaultText: 'this member alone, at its peer listener',
   }),
   option({
+    path: 'clusterState',
+    flag: '--initial-cluster-state',
+    kind: 'string',
+    valueName: 'STATE',
+    group: 'Cluster',
+    description: "'new' to found the listed cluster, 'existing' to join a running one (added with raftctl member add).",
+    defaultText: d.clusterState,
+  }),
+  option({
     path: 'clusterToken',
     flag: '--initial-cluster-token',
     kind: 'string',

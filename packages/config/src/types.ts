@@ -78,6 +78,13 @@ export interface NodeConfig {
   members: ClusterMember[];
   /** Names the cluster; peers refuse messages carrying another token, so two clusters cannot mix. */
   clusterToken: string;
+  /**
+   * `new`: this member founds the cluster listed in `members` (used only
+   * when its data directory is empty). `existing`: it joins a running
+   * cluster and starts empty, catching up from a snapshot once the cluster
+   * adds it (etcd's `--initial-cluster-state`).
+   */
+  clusterState: 'new' | 'existing';
   /** Where the log, snapshots and key-value data live; `{id}` already replaced by the member id. */
   dataDir: string;
   /** What this process binds. Several addresses per service are allowed, like etcd's URL lists. */

@@ -45,7 +45,7 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
   const limits = resolveLimits(fields.limits, problems);
   const tls = resolveTls(fields, problems);
 
-  const { clusterToken, dataDir, snapshot, log, authToken } = fields;
+  const { clusterToken, clusterState, dataDir, snapshot, log, authToken } = fields;
   if (
     !membership ||
     !listeners ||
@@ -53,6 +53,7 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
     !limits ||
     !tls ||
     !isValid(clusterToken) ||
+    !isValid(clusterState) ||
     !isValid(dataDir) ||
     !isValid(snapshot.count) ||
     !isValid(snapshot.catchupEntries) ||
@@ -88,6 +89,7 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
       self,
       members,
       clusterToken,
+      clusterState,
       dataDir: dataDir.replaceAll('{id}', String(membership.id)),
       listen: { client: addresses(listeners.client), peer: addresses(listeners.peer), metrics: addresses(listeners.metrics) },
       advertise: { client: advertisedClient },

@@ -34,6 +34,7 @@ export interface LooseTls {
 export interface LooseFields {
   id: Loose<number>;
   clusterToken: Loose<string>;
+  clusterState: Loose<'new' | 'existing'>;
   members: Loose<Array<LooseMember | typeof INVALID>>;
   dataDir: Loose<string>;
   listen: { client: Loose<ParsedAddress[]>; peer: Loose<ParsedAddress[]>; metrics: Loose<ParsedAddress[]> };
@@ -142,6 +143,7 @@ export function readLooseFields(value: unknown, failed: FailedPaths): LooseField
   return {
     id: field(['id'], isPositive),
     clusterToken: field(['clusterToken'], isText),
+    clusterState: field(['clusterState'], oneOf(['new', 'existing'] as const)),
     members: membersValue === undefined ? undefined : Array.isArray(membersValue) ? membersValue.map(member) : INVALID,
     dataDir: field(['dataDir'], isText),
     listen: {
