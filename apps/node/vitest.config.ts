@@ -1,3 +1,8 @@
+import { mergeConfig } from 'vitest/config';
 import { packageVitestConfig } from '../../vitest.shared.js';
 
-export default packageVitestConfig();
+// End-to-end tests start real member processes: give them time, and run
+// test files one at a time so clusters do not compete for the two cores.
+export default mergeConfig(packageVitestConfig(), {
+  test: { testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
+});

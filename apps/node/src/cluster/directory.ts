@@ -1,0 +1,74 @@
+import type { NodeConfig } from '@raftkit/config';
+import type { ConfState } from '@raftkit/core';
+import type { PeerAddress } from '@raftkit/transport-grpc';
+import type { KvTableReader } from '../kv/table.js';
+import { type MemberInfo, listMembers, readMember } from './registry.js';
+
+function hostPort(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** Removes an http(s):// prefix so gRPC can dial the address. */
+function dialable(url: string): string {
+  return url.replace(/^https?:\/\//, '');
+}
+
+/**
+ * Where the members are: what this member's own configuration says (it
+ * wins, so a member can reach another through a proxy or NAT address of its
+ * own) and what the replicated registry says (for members added later).
+ */
+export class MemberDirectory {
+  private localClientUrls: string[] = [];
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly table: () => KvTableReader,
+  ) {}
+
+  /** The client addresses this member actually listens on (ports resolved). */
+  setLocalClientUrls(urls: string[]): void {
+    this.localClientUrls = urls;
+  }
+
+  private registry(): MemberInfo[] {
+    return listMembers(this.table());
+  }
+
+  /** The peer address of every other member this member knows of. */
+  peerAddresses(): PeerAddress[] {
+    const out = new Map<number, string>();
+    for (const r of this.registry()) if (r.peerUrls[0]) out.set(r.id, dialable(r.peerUrls[0]));
+    for (const m of this.config.members) out.set(m.id, hostPort(m.peer));
+    out.delete(this.config.id);
+    return [...out].map(([id, address]) => ({ id, address }));
+  }
+
+  /** Name and addresses of member `id`, as best known. */
+  info(id: number): MemberInfo {
+    const reg = readMember(this.table(), id);
+    const local = this.config.members.find((m) => m.id === id);
+    const clientUrls =
+      id === this.config.id && this.localClientUrls.length > 0
+        ? this.config.advertise.client.filter((a) => a.port !== 0).map(hostPort).concat(this.localClientUrls).slice(0, 1)
+        : reg?.clientUrls.length
+          ? reg.clientUrls
+          : local?.client
+            ? [hostPort(local.client)]
+            : [];
+    return {
+      id,
+      name: reg?.name || local?.name || `member-${id}`,
+      peerUrls: reg?.peerUrls.length ? reg.peerUrls : local ? [hostPort(local.peer)] : [],
+      clientUrls,
+    };
+  }
+
+  /** Every voter and learner of `cs`, with what is known of them. */
+  members(cs: ConfState): Array<MemberInfo & { isLearner: boolean }> {
+    const voters = new Set([...cs.voters, ...cs.votersOutgoing]);
+    const learners = new Set([...cs.learners, ...cs.learnersNext]);
+    const ids = [...new Set([...voters, ...learners])].sort((a, b) => a - b);
+    return ids.map((id) => ({ ...this.info(id), isLearner: !voters.has(id) }));
+  }
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCommand, encodeCommand } from './commands.js';
+
+describe('key-value commands', () => {
+  it('round-trip every type', () => {
+    const key = new TextEncoder().encode('k');
+    const put = { key, value: new TextEncoder().encode('v'), lease: 0, prevKv: true, ignoreValue: false, ignoreLease: false };
+    expect(decodeCommand(encodeCommand({ type: 'put', request: put }))).toEqual({ type: 'put', request: put });
+    const del = { key, rangeEnd: new Uint8Array([0]), prevKv: false };
+    expect(decodeCommand(encodeCommand({ type: 'delete-range', request: del }))).toEqual({ type: 'delete-range', request: del });
+    const txn = { compare: [], success: [{ request: { $case: 'requestPut' as const, value: put } }], failure: [] };
+    expect(decodeCommand(encodeCommand({ type: 'txn', request: txn }))).toEqual({ type: 'txn', request: txn });
+    expect(decodeCommand(encodeCommand({ type: 'compact', request: { revision: 9, physical: false } }))).toEqual({ type: 'compact', request: { revision: 9, physical: false } });
+  });
+
+  it('refuses unknown tags clearly', () => {
+    expect(() => decodeCommand(Uint8Array.of(9, 1, 2))).toThrow('unknown key-value command tag 9 in a log entry of 3 bytes (expected 1-4)');
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The write commands replicated through the Raft log: an etcd request,
+ * protobuf-encoded, behind a one-byte tag naming its type.
+ */
+import { etcdserverpb } from '@raftkit/proto';
+
+/** A write the key-value state machine applies. */
+export type KvCommand =
+  | { type: 'put'; request: etcdserverpb.PutRequest }
+  | { type: 'delete-range'; request: etcdserverpb.DeleteRangeRequest }
+  | { type: 'txn'; request: etcdserverpb.TxnRequest }
+  | { type: 'compact'; request: etcdserverpb.CompactionRequest };
+
+const TAG = { put: 1, 'delete-range': 2, txn: 3, compact: 4 } as const;
+
+/** Encodes a command for a proposal. */
+export function encodeCommand(cmd: KvCommand): Uint8Array {
+  let body: Uint8Array;
+  switch (cmd.type) {
+    case 'put':
+      body = etcdserverpb.PutRequest.encode(cmd.request).finish();
+      break;
+    case 'delete-range':
+      body = etcdserverpb.DeleteRangeRequest.encode(cmd.request).finish();
+      break;
+    case 'txn':
+      body = etcdserverpb.TxnRequest.encode(cmd.request).finish();
+      break;
+    case 'compact':
+      body = etcdserverpb.CompactionRequest.encode(cmd.request).finish();
+      break;
+  }
+  const out = new Uint8Array(body.length + 1);
+  out[0] = TAG[cmd.type];
+  out.set(body, 1);
+  return out;
+}
+
+/** Thrown for a log entry that is not a command this version knows: the log is corrupt or from a newer version. */
+export class CommandDecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandDecodeError';
+  }
+}
+
+/** Decodes a command from a log entry's payload. */
+export function decodeCommand(data: Uint8Array): KvCommand {
+  const body = data.subarray(1);
+  switch (data[0]) {
+    case TAG.put:
+      return { type: 'put', request: etcdserverpb.PutRequest.decode(body) };
+    case TAG['delete-range']:
+      return { type: 'delete-range', request: etcdserverpb.DeleteRangeRequest.decode(body) };
+    case TAG.txn:
+      return { type: 'txn', request: etcdserverpb.TxnRequest.decode(body) };
+    case TAG.compact:
+      return { type: 'compact', request: etcdserverpb.CompactionRequest.decode(body) };
+    default:
+      throw new CommandDecodeError(`unknown key-value command tag ${data[0]} in a log entry of ${data.length} bytes (expected 1-4)`);
+  }
+}

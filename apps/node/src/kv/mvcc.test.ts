@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import type { etcdserverpb } from '@raftkit/proto';
+import { KvError, MvccStore, emptyRange } from './mvcc.js';
+
+type Compare = etcdserverpb.Compare;
+import { MemoryTable } from './table.js';
+
+const b = (s: string) => new TextEncoder().encode(s);
+const s = (u: Uint8Array) => new TextDecoder().decode(u);
+const put = (key: string, value: string, extra: Partial<Parameters<MvccStore['put']>[0]> = {}) => ({
+  key: b(key),
+  value: b(value),
+  lease: 0,
+  prevKv: false,
+  ignoreValue: false,
+  ignoreLease: false,
+  ...extra,
+});
+const range = (key: string, rangeEnd = '', extra: Partial<ReturnType<typeof emptyRange>> = {}) => ({ ...emptyRange(), key: b(key), rangeEnd: b(rangeEnd), ...extra });
+
+function store() {
+  return new MvccStore(new MemoryTable());
+}
+
+describe('MvccStore', () => {
+  it('tracks revisions, create/mod revisions and versions like etcd', () => {
+    const kv = store();
+    expect(kv.revision()).toBe(1);
+    expect(kv.put(put('a', '1')).revision).toBe(2);
+    expect(kv.put(put('a', '2')).revision).toBe(3);
+    expect(kv.put(put('b', 'x')).revision).toBe(4);
+    expect(kv.get(b('a'))).toMatchObject({ createRevision: 2, modRevision: 3, version: 2 });
+    expect(s(kv.get(b('a'))!.value)).toBe('2');
+    const prev = kv.put(put('a', '3', { prevKv: true })).response.prevKv!;
+    expect(s(prev.value)).toBe('2');
+    expect(prev.modRevision).toBe(3);
+  });
+
+  it('ranges over single keys, ranges, prefixes and all keys, with limit, count and keys only', () => {
+    const kv = store();
+    for (const k of ['a', 'ab', 'abc', 'b', 'c']) kv.put(put(k, `v-${k}`));
+    expect(kv.range(range('a')).kvs.map((x) => s(x.key))).toEqual(['a']);
+    expect(kv.range(range('a', 'b')).kvs.map((x) => s(x.key))).toEqual(['a', 'ab', 'abc']);
+    expect(kv.range(range('ab', 'ac')).kvs.map((x) => s(x.key))).toEqual(['ab', 'abc']);
+    expect(kv.range({ ...range('b'), rangeEnd: Uint8Array.of(0) }).kvs.map((x) => s(x.key))).toEqual(['b', 'c']);
+    expect(kv.range({ ...range('\0'), key: Uint8Array.of(0), rangeEnd: Uint8Array.of(0) }).count).toBe(5);
+    const limited = kv.range(range('a', 'z', { limit: 2 }));
+    expect(limited.kvs).toHaveLength(2);
+    expect(limited.more).toBe(true);
+    expect(limited.count).toBe(5);
+    expect(kv.range(range('a', 'z', { countOnly: true }))).toEqual({ kvs: [], more: false, count: 5 });
+    expect(kv.range(range('a', 'z', { keysOnly: true })).kvs.every((x) => x.value.length === 0)).toBe(true);
+    const desc = kv.range(range('a', 'z', { sortOrder: 2, sortTarget: 0 }));
+    expect(desc.kvs.map((x) => s(x.key))).toEqual(['c', 'b', 'abc', 'ab', 'a']);
+    expect(() => kv.range(range(''))).toThrow('etcdserver: key is not provided');
+  });
+
+  it('deletes single keys and ranges, returning previous values', () => {
+    const kv = store();
+    for (const k of ['a', 'b', 'c']) kv.put(put(k, k));
+    const r = kv.deleteRange({ key: b('a'), rangeEnd: b('c'), prevKv: true });
+    expect(r.response.deleted).toBe(2);
+    expect(r.response.prevKvs.map((x) => s(x.value))).toEqual(['a', 'b']);
+    expect(r.revision).toBe(5);
+    expect(kv.range(range('a', 'z')).kvs.map((x) => s(x.key))).toEqual(['c']);
+    // Deleting nothing does not raise the revision.
+    expect(kv.deleteRange({ key: b('zz'), rangeEnd: new Uint8Array(), prevKv: false }).revision).toBe(5);
+    // A re-created key starts over at version 1.
+    kv.put(put('a', 'again'));
+    expect(kv.get(b('a'))).toMatchObject({ createRevision: 6, version: 1 });
+  });
+
+  it('reads at older revisions exactly, and refuses compacted and future ones', () => {
+    const kv = store();
+    kv.put(put('k', 'v1')); // rev 2
+    kv.put(put('k', 'v2')); // rev 3
+    kv.put(put('j', 'x')); // rev 4
+    kv.deleteRange({ key: b('k'), rangeEnd: new Uint8Array(), prevKv: false }); // rev 5
+    kv.put(put('k', 'v3')); // rev 6
+    const at = (rev: number) => kv.range(range('j', 'l', { revision: rev })).kvs.map((x) => `${s(x.key)}=${s(x.value)}`);
+    expect(at(2)).toEqual(['k=v1']);
+    expect(at(3)).toEqual(['k=v2']);
+    expect(at(4)).toEqual(['j=x', 'k=v2']);
+    expect(at(5)).toEqual(['j=x']);
+    expect(at(6)).toEqual(['j=x', 'k=v3']);
+    expect(kv.range(range('k', '', { revision: 3 })).kvs[0]).toMatchObject({ modRevision: 3, version: 2, createRevision: 2 });
+    expect(() => kv.range(range('k', '', { revision: 7 }))).toThrow('etcdserver: mvcc: required revision is a future revision');
+    kv.compact(4);
+    expect(at(4)).toEqual(['j=x', 'k=v2']);
+    expect(at(5)).toEqual(['j=x']);
+    const err = (() => {
+      try {
+        at(3);
+      } catch (e) {
+        return e as KvError;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(KvError);
+    expect(err!.code).toBe('compacted');
+    expect(err!.message).toBe('etcdserver: mvcc: required revision has been compacted');
+    expect(() => kv.compact(4)).toThrow(/compacted/);
+    expect(() => kv.compact(99)).toThrow(/future revision/);
+  });
+
+  it('drops history that compaction makes unreachable', () => {
+    const table = new MemoryTable();
+    const kv = new MvccStore(table);
+    for (let i = 0; i < 10; i++) kv.put(put('k', `v${i}`));
+    kv.put(put('gone', 'x'));
+    kv.deleteRange({ key: b('gone'), rangeEnd: new Uint8Array(), prevKv: false });
+    const before = table.size;
+    kv.compact(kv.revision());
+    // One history record for k survives (the newest), none for the deleted key.
+    expect(table.size).toBe(before - 9 - 2 + 1); // plus the compacted-revision record
+    expect(s(kv.get(b('k'))!.value)).toBe('v9');
+  });
+
+  it('runs transactions: compares on value, version, create and mod revision, then one branch at one revision', () => {
+    const kv = store();
+    kv.put(put('k', 'v1'));
+    const cmp = (target: number, union: { $case: string; value: unknown }, result = 0): Compare =>
+      ({ result, target, key: b('k'), rangeEnd: new Uint8Array(), targetUnion: union }) as unknown as Compare;
+    const ok = kv.txn({
+      compare: [cmp(3, { $case: 'value', value: b('v1') }), cmp(0, { $case: 'version', value: 1 }), cmp(2, { $case: 'modRevision', value: 2 })],
+      success: [{ request: { $case: 'requestPut', value: put('k', 'v2') } }, { request: { $case: 'requestPut', value: put('other', 'o') } }, { request: { $case: 'requestRange', value: range('k') } }],
+      failure: [],
+    });
+    expect(ok.response.succeeded).toBe(true);
+    expect(ok.revision).toBe(3);
+    // Both puts share revision 3; the read in the transaction sees the write before it.
+    expect(kv.get(b('other'))!.modRevision).toBe(3);
+    const read = ok.response.responses[2]!.response;
+    expect(read?.$case === 'responseRange' && s(read.value.kvs[0]!.value)).toBe('v2');
+    const failed = kv.txn({
+      compare: [cmp(1, { $case: 'createRevision', value: 99 })],
+      success: [],
+      failure: [{ request: { $case: 'requestDeleteRange', value: { key: b('other'), rangeEnd: new Uint8Array(), prevKv: false } } }],
+    });
+    expect(failed.response.succeeded).toBe(false);
+    expect(kv.get(b('other'))).toBeUndefined();
+    // A compare on the value of a missing key is false; its version is 0.
+    expect(kv.txn({ compare: [{ ...cmp(3, { $case: 'value', value: b('') }), key: b('missing') }], success: [], failure: [] }).response.succeeded).toBe(false);
+    expect(kv.txn({ compare: [{ ...cmp(0, { $case: 'version', value: 0 }), key: b('missing') }], success: [], failure: [] }).response.succeeded).toBe(true);
+    // A read-only transaction does not raise the revision.
+    expect(kv.txn({ compare: [], success: [{ request: { $case: 'requestRange', value: range('k') } }], failure: [] }).revision).toBe(kv.revision());
+  });
+
+  it('refuses what etcd refuses', () => {
+    const kv = store();
+    expect(() => kv.put(put('k', 'v', { lease: 5 }))).toThrow('etcdserver: requested lease not found');
+    expect(() => kv.put(put('', 'v'))).toThrow('etcdserver: key is not provided');
+    expect(() => kv.put(put('nope', '', { ignoreValue: true }))).toThrow('etcdserver: key not found');
+    expect(() =>
+      kv.txn({
+        compare: [],
+        success: [{ request: { $case: 'requestPut', value: put('k', '1') } }, { request: { $case: 'requestPut', value: put('k', '2') } }],
+        failure: [],
+      }),
+    ).toThrow('etcdserver: duplicate key given in txn request');
+    expect(() =>
+      kv.txn({
+        compare: [],
+        success: [
+          { request: { $case: 'requestPut', value: put('k', '1') } },
+          { request: { $case: 'requestDeleteRange', value: { key: b('a'), rangeEnd: b('z'), prevKv: false } } },
+        ],
+        failure: [],
+      }),
+    ).toThrow(/duplicate key/);
+    expect(kv.revision()).toBe(1);
+  });
+
+  it('handles keys with zero bytes in history reads', () => {
+    const kv = store();
+    const k1 = Uint8Array.of(1, 0, 2);
+    const k2 = Uint8Array.of(1, 0);
+    kv.put({ ...put('', 'a'), key: k1 });
+    kv.put({ ...put('', 'b'), key: k2 });
+    kv.put({ ...put('', 'c'), key: k1 });
+    const at3 = kv.range({ ...emptyRange(), key: Uint8Array.of(1), rangeEnd: Uint8Array.of(2), revision: 3 });
+    expect(at3.kvs.map((x) => [...x.key])).toEqual([[1, 0], [1, 0, 2]]);
+    expect(at3.kvs.map((x) => s(x.value))).toEqual(['b', 'a']);
+    expect(s(kv.range({ ...emptyRange(), key: k1, revision: 2 }).kvs[0]!.value)).toBe('a');
+  });
+});

@@ -1,0 +1,500 @@
+/**
+ * The key-value store with etcd v3 semantics: a global revision that every
+ * write transaction raises by one; per key its create revision, mod revision
+ * and version; a history of every change until it is compacted, so reads at
+ * an older revision are answered exactly or refused with etcd's compacted
+ * error, never approximated.
+ *
+ * Layout in the table (keys compare bytewise):
+ *   0x00 'r'                       → current revision (u64)
+ *   0x00 'c'                       → compacted revision (u64)
+ *   0x01 key                       → current record of a live key
+ *   0x02 esc(key) 0x00 0x01 rev sub → one change of a key (put or tombstone)
+ * `esc` doubles 0x00 bytes (0x00 → 0x00 0xff) so that the escaped keys sort
+ * like the keys themselves and no key's changes interleave with another's.
+ */
+import type { etcdserverpb, mvccpb } from '@raftkit/proto';
+import { type KvTable, type KvTableReader, compareBytes } from './table.js';
+
+type KeyValue = mvccpb.KeyValue;
+type RangeRequest = etcdserverpb.RangeRequest;
+type PutRequest = etcdserverpb.PutRequest;
+type DeleteRangeRequest = etcdserverpb.DeleteRangeRequest;
+type TxnRequest = etcdserverpb.TxnRequest;
+type Compare = etcdserverpb.Compare;
+type RequestOp = etcdserverpb.RequestOp;
+type ResponseOp = etcdserverpb.ResponseOp;
+
+/** An error with etcd's meaning; the server maps `code` to the gRPC status etcd clients expect. */
+export class KvError extends Error {
+  constructor(
+    readonly code: 'compacted' | 'future-revision' | 'duplicate-key' | 'empty-key' | 'lease-not-found' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KvError';
+  }
+}
+
+const META_REVISION = Uint8Array.of(0x00, 0x72);
+const META_COMPACTED = Uint8Array.of(0x00, 0x63);
+const CURRENT = 0x01;
+const HISTORY = 0x02;
+const EMPTY = new Uint8Array(0);
+const ALL_KEYS = Uint8Array.of(0);
+
+// Change record flags.
+const PUT = 1;
+const TOMBSTONE = 2;
+
+/** Result of a range read. */
+export interface RangeResult {
+  kvs: KeyValue[];
+  more: boolean;
+  count: number;
+}
+
+function u64(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  writeU64(b, 0, n);
+  return b;
+}
+
+function writeU64(b: Uint8Array, at: number, n: number): void {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  v.setUint32(at, Math.floor(n / 0x100000000));
+  v.setUint32(at + 4, n >>> 0);
+}
+
+function readU64(b: Uint8Array, at: number): number {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return v.getUint32(at) * 0x100000000 + v.getUint32(at + 4);
+}
+
+function escape(key: Uint8Array): Uint8Array {
+  let zeros = 0;
+  for (const b of key) if (b === 0) zeros++;
+  if (zeros === 0) return key;
+  const out = new Uint8Array(key.length + zeros);
+  let j = 0;
+  for (const b of key) {
+    out[j++] = b;
+    if (b === 0) out[j++] = 0xff;
+  }
+  return out;
+}
+
+function unescape(bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    out.push(bytes[i]!);
+    if (bytes[i] === 0) i++;
+  }
+  return Uint8Array.from(out);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function currentKey(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out[0] = CURRENT;
+  out.set(key, 1);
+  return out;
+}
+
+function historyPrefix(key: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(HISTORY), escape(key), Uint8Array.of(0x00, 0x01));
+}
+
+function historyKey(key: Uint8Array, rev: number, sub: number): Uint8Array {
+  const prefix = historyPrefix(key);
+  const out = new Uint8Array(prefix.length + 12);
+  out.set(prefix, 0);
+  writeU64(out, prefix.length, rev);
+  new DataView(out.buffer).setUint32(prefix.length + 8, sub);
+  return out;
+}
+
+/** Splits a history key into the user key and the revision. */
+function parseHistoryKey(k: Uint8Array): { key: Uint8Array; rev: number } {
+  const body = k.subarray(1, k.length - 12);
+  // body = esc(key) 0x00 0x01
+  return { key: unescape(body.subarray(0, body.length - 2)), rev: readU64(k, k.length - 12) };
+}
+
+// Record: flags u8 | create u64 | mod u64 | version u64 | value
+function encodeRecord(flags: number, create: number, mod: number, version: number, value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(25 + value.length);
+  out[0] = flags;
+  writeU64(out, 1, create);
+  writeU64(out, 9, mod);
+  writeU64(out, 17, version);
+  out.set(value, 25);
+  return out;
+}
+
+function decodeRecord(key: Uint8Array, rec: Uint8Array): { flags: number; kv: KeyValue } {
+  return {
+    flags: rec[0]!,
+    kv: { key, createRevision: readU64(rec, 1), modRevision: readU64(rec, 9), version: readU64(rec, 17), value: rec.subarray(25), lease: 0 },
+  };
+}
+
+/** The end of a range: `rangeEnd` empty means the single `key`; `\0` means every key from `key` on. */
+function rangeBounds(key: Uint8Array, rangeEnd: Uint8Array): { start: Uint8Array; end: Uint8Array | undefined; single: boolean } {
+  if (rangeEnd.length === 0) return { start: key, end: undefined, single: true };
+  if (rangeEnd.length === 1 && rangeEnd[0] === 0) return { start: key, end: undefined, single: false };
+  return { start: key, end: rangeEnd, single: false };
+}
+
+/** Reads of the store that need no write transaction (serializable reads, the hash for `check`). */
+export class MvccReader {
+  constructor(protected readonly table: KvTableReader) {}
+
+  /** The current revision: 1 for an empty store, raised by every write transaction. */
+  revision(): number {
+    const b = this.table.get(META_REVISION);
+    return b ? readU64(b, 0) : 1;
+  }
+
+  /** The compacted revision: reads below it are refused. */
+  compactedRevision(): number {
+    const b = this.table.get(META_COMPACTED);
+    return b ? readU64(b, 0) : 0;
+  }
+
+  /** The current value of one key. */
+  get(key: Uint8Array): KeyValue | undefined {
+    const rec = this.table.get(currentKey(key));
+    return rec ? decodeRecord(key, rec).kv : undefined;
+  }
+
+  /** etcd's Range: current or historical, with limit, count, keys only, sort and revision filters. */
+  range(req: RangeRequest): RangeResult {
+    if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+    const current = this.revision();
+    const at = req.revision > 0 ? req.revision : current;
+    if (at > current) throw new KvError('future-revision', 'etcdserver: mvcc: required revision is a future revision');
+    if (at < current && at < this.compactedRevision()) throw new KvError('compacted', 'etcdserver: mvcc: required revision has been compacted');
+    const matches = at === current ? this.scanCurrent(req) : this.scanHistory(req, at);
+    const filtered = matches.filter(
+      (kv) =>
+        (req.minModRevision === 0 || kv.modRevision >= req.minModRevision) &&
+        (req.maxModRevision === 0 || kv.modRevision <= req.maxModRevision) &&
+        (req.minCreateRevision === 0 || kv.createRevision >= req.minCreateRevision) &&
+        (req.maxCreateRevision === 0 || kv.createRevision <= req.maxCreateRevision),
+    );
+    sortKvs(filtered, req.sortOrder, req.sortTarget);
+    const count = filtered.length;
+    if (req.countOnly) return { kvs: [], more: false, count };
+    const limited = req.limit > 0 && filtered.length > req.limit ? filtered.slice(0, req.limit) : filtered;
+    const kvs = req.keysOnly ? limited.map((kv) => ({ ...kv, value: EMPTY })) : limited;
+    return { kvs, more: limited.length < count, count };
+  }
+
+  private scanCurrent(req: RangeRequest): KeyValue[] {
+    const { start, end, single } = rangeBounds(req.key, req.rangeEnd);
+    if (single) {
+      const kv = this.get(start);
+      return kv ? [kv] : [];
+    }
+    const out: KeyValue[] = [];
+    const scanEnd = end ? currentKey(end) : Uint8Array.of(CURRENT + 1);
+    for (const r of this.table.range({ start: currentKey(start), end: scanEnd })) out.push(decodeRecord(r.key.subarray(1), r.value).kv);
+    return out;
+  }
+
+  private scanHistory(req: RangeRequest, at: number): KeyValue[] {
+    const { start, end, single } = rangeBounds(req.key, req.rangeEnd);
+    const scanStart = single ? historyPrefix(start) : concat(Uint8Array.of(HISTORY), escape(start));
+    const scanEnd = single ? concat(historyPrefix(start), Uint8Array.of(0xff)) : end ? concat(Uint8Array.of(HISTORY), escape(end)) : Uint8Array.of(HISTORY + 1);
+    const out: KeyValue[] = [];
+    let pendingKey: Uint8Array | undefined;
+    let pending: { flags: number; kv: KeyValue } | undefined;
+    const flush = (): void => {
+      if (pending && pending.flags === PUT) out.push(pending.kv);
+      pending = undefined;
+    };
+    for (const r of this.table.range({ start: scanStart, end: scanEnd })) {
+      const { key, rev } = parseHistoryKey(r.key);
+      if (!pendingKey || compareBytes(pendingKey, key) !== 0) {
+        flush();
+        pendingKey = key;
+      }
+      if (rev <= at) pending = decodeRecord(key, r.value);
+    }
+    flush();
+    return out;
+  }
+
+  /** Every live key-value pair in key order (for hashing and snapshots of the state). */
+  *entries(): Iterable<KeyValue> {
+    for (const r of this.table.range({ start: Uint8Array.of(CURRENT), end: Uint8Array.of(CURRENT + 1) })) {
+      yield decodeRecord(r.key.subarray(1), r.value).kv;
+    }
+  }
+}
+
+function sortKvs(kvs: KeyValue[], order: number, target: number): void {
+  // etcd: NONE with target KEY keeps key order; any other target defaults to ascending.
+  if (order === 0 && target === 0) return;
+  const dir = order === 2 ? -1 : 1;
+  const value = (kv: KeyValue): number | Uint8Array => {
+    switch (target) {
+      case 1:
+        return kv.version;
+      case 2:
+        return kv.createRevision;
+      case 3:
+        return kv.modRevision;
+      case 4:
+        return kv.value;
+      default:
+        return kv.key;
+    }
+  };
+  kvs.sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const c = typeof x === 'number' ? x - (y as number) : compareBytes(x, y as Uint8Array);
+    return dir * (c !== 0 ? c : compareBytes(a.key, b.key));
+  });
+}
+
+/** Outcome of a write, with the revision it produced (the current one if it changed nothing). */
+export interface WriteResult<T> {
+  response: T;
+  revision: number;
+}
+
+/**
+ * The store, writable: every method runs inside the caller's write
+ * transaction (the state machine applies one Raft entry per call).
+ */
+export class MvccStore extends MvccReader {
+  private sub = 0;
+  private txnRev = 0;
+
+  constructor(protected override readonly table: KvTable) {
+    super(table);
+  }
+
+  /** etcd's Put. */
+  put(req: PutRequest): WriteResult<{ prevKv: KeyValue | undefined }> {
+    return this.writeTxn(() => this.putInTxn(req));
+  }
+
+  /** etcd's DeleteRange. */
+  deleteRange(req: DeleteRangeRequest): WriteResult<{ deleted: number; prevKvs: KeyValue[] }> {
+    return this.writeTxn(() => this.deleteInTxn(req));
+  }
+
+  /** etcd's Txn: compares, then the success or failure operations, at one revision. */
+  txn(req: TxnRequest): WriteResult<{ succeeded: boolean; responses: ResponseOp[] }> {
+    checkTxn(req);
+    return this.writeTxn(() => {
+      const succeeded = req.compare.every((c) => this.compare(c));
+      const ops = succeeded ? req.success : req.failure;
+      return { succeeded, responses: ops.map((op) => this.op(op)) };
+    });
+  }
+
+  /** etcd's Compact: drops history before `revision`. */
+  compact(revision: number): WriteResult<Record<string, never>> {
+    const current = this.revision();
+    if (revision > current) throw new KvError('future-revision', 'etcdserver: mvcc: required revision is a future revision');
+    if (revision <= this.compactedRevision()) throw new KvError('compacted', 'etcdserver: mvcc: required revision has been compacted');
+    let groupKey: Uint8Array | undefined;
+    let group: Array<{ k: Uint8Array; rev: number; flags: number }> = [];
+    const doomed: Uint8Array[] = [];
+    const settle = (): void => {
+      // Keep the newest change at or below `revision` if it is a put (reads at
+      // `revision` need it); drop every older one, and a tombstone as well.
+      const below = group.filter((g) => g.rev <= revision);
+      const keep = below.at(-1);
+      for (const g of below) if (g !== keep || g.flags === TOMBSTONE) doomed.push(g.k);
+      group = [];
+    };
+    for (const r of this.table.range({ start: Uint8Array.of(HISTORY), end: Uint8Array.of(HISTORY + 1) })) {
+      const { key, rev } = parseHistoryKey(r.key);
+      if (!groupKey || compareBytes(groupKey, key) !== 0) {
+        settle();
+        groupKey = key;
+      }
+      group.push({ k: r.key.slice(), rev, flags: r.value[0]! });
+    }
+    settle();
+    for (const k of doomed) this.table.remove(k);
+    this.table.put(META_COMPACTED, u64(revision));
+    return { response: {}, revision: current };
+  }
+
+  private writeTxn<T>(body: () => T): WriteResult<T> {
+    const before = this.revision();
+    this.txnRev = before + 1;
+    this.sub = 0;
+    const response = body();
+    // A transaction that changed nothing does not raise the revision.
+    if (this.sub > 0) {
+      this.table.put(META_REVISION, u64(this.txnRev));
+      return { response, revision: this.txnRev };
+    }
+    return { response, revision: before };
+  }
+
+  private putInTxn(req: PutRequest): { prevKv: KeyValue | undefined } {
+    if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+    if (req.lease !== 0) throw new KvError('lease-not-found', 'etcdserver: requested lease not found');
+    const prev = this.get(req.key);
+    if ((req.ignoreValue || req.ignoreLease) && !prev) throw new KvError('invalid', 'etcdserver: key not found');
+    const value = req.ignoreValue ? prev!.value : req.value;
+    const rev = this.txnRev;
+    const create = prev ? prev.createRevision : rev;
+    const version = prev ? prev.version + 1 : 1;
+    this.table.put(currentKey(req.key), encodeRecord(PUT, create, rev, version, value));
+    this.table.put(historyKey(req.key, rev, this.sub++), encodeRecord(PUT, create, rev, version, value));
+    return { prevKv: req.prevKv && prev ? copyKv(prev) : undefined };
+  }
+
+  private deleteInTxn(req: DeleteRangeRequest): { deleted: number; prevKvs: KeyValue[] } {
+    if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+    const victims = this.range({ ...emptyRange(), key: req.key, rangeEnd: req.rangeEnd }).kvs;
+    const rev = this.txnRev;
+    for (const kv of victims) {
+      this.table.remove(currentKey(kv.key));
+      this.table.put(historyKey(kv.key, rev, this.sub++), encodeRecord(TOMBSTONE, 0, rev, 0, EMPTY));
+    }
+    return { deleted: victims.length, prevKvs: req.prevKv ? victims.map(copyKv) : [] };
+  }
+
+  private op(op: RequestOp): ResponseOp {
+    const r = op.request;
+    switch (r?.$case) {
+      case 'requestRange': {
+        // Reads inside a transaction see its earlier writes, at the transaction's revision.
+        const res = this.range({ ...r.value, revision: 0 });
+        return { response: { $case: 'responseRange', value: { header: undefined, ...res } } };
+      }
+      case 'requestPut':
+        return { response: { $case: 'responsePut', value: { header: undefined, ...this.putInTxn(r.value) } } };
+      case 'requestDeleteRange':
+        return { response: { $case: 'responseDeleteRange', value: { header: undefined, ...this.deleteInTxn(r.value) } } };
+      case 'requestTxn': {
+        checkTxn(r.value);
+        const succeeded = r.value.compare.every((c) => this.compare(c));
+        const responses = (succeeded ? r.value.success : r.value.failure).map((o) => this.op(o));
+        return { response: { $case: 'responseTxn', value: { header: undefined, succeeded, responses } } };
+      }
+      default:
+        throw new KvError('invalid', 'etcdserver: empty request operation in txn');
+    }
+  }
+
+  /** etcd's compare semantics: a missing key has version, create and mod revision 0, and no value. */
+  private compare(c: Compare): boolean {
+    const kvs = c.rangeEnd.length > 0 ? this.range({ ...emptyRange(), key: c.key, rangeEnd: c.rangeEnd }).kvs : [this.get(c.key)].filter((x) => x !== undefined);
+    if (kvs.length === 0) {
+      if (c.target === 3) return false;
+      return compareOne(c, undefined);
+    }
+    return kvs.every((kv) => compareOne(c, kv));
+  }
+}
+
+function compareOne(c: Compare, kv: KeyValue | undefined): boolean {
+  let d: number;
+  const u = c.targetUnion;
+  switch (c.target) {
+    case 0:
+      d = (kv?.version ?? 0) - (u?.$case === 'version' ? u.value : 0);
+      break;
+    case 1:
+      d = (kv?.createRevision ?? 0) - (u?.$case === 'createRevision' ? u.value : 0);
+      break;
+    case 2:
+      d = (kv?.modRevision ?? 0) - (u?.$case === 'modRevision' ? u.value : 0);
+      break;
+    case 3:
+      d = compareBytes(kv?.value ?? EMPTY, u?.$case === 'value' ? u.value : EMPTY);
+      break;
+    case 4:
+      d = 0 - (u?.$case === 'lease' ? u.value : 0);
+      break;
+    default:
+      throw new KvError('invalid', `etcdserver: unknown compare target ${c.target}`);
+  }
+  switch (c.result) {
+    case 0:
+      return d === 0;
+    case 1:
+      return d > 0;
+    case 2:
+      return d < 0;
+    case 3:
+      return d !== 0;
+    default:
+      throw new KvError('invalid', `etcdserver: unknown compare result ${c.result}`);
+  }
+}
+
+/** etcd refuses a transaction that writes one key twice (or puts and deletes it) in one branch. */
+function checkTxn(req: TxnRequest): void {
+  for (const branch of [req.success, req.failure]) {
+    const puts: Uint8Array[] = [];
+    const deletes: Array<{ start: Uint8Array; end: Uint8Array }> = [];
+    for (const op of branch) {
+      const r = op.request;
+      if (r?.$case === 'requestPut') {
+        if (puts.some((k) => compareBytes(k, r.value.key) === 0)) throw new KvError('duplicate-key', 'etcdserver: duplicate key given in txn request');
+        puts.push(r.value.key);
+      } else if (r?.$case === 'requestDeleteRange') {
+        deletes.push({ start: r.value.key, end: r.value.rangeEnd });
+      }
+    }
+    for (const k of puts) {
+      for (const d of deletes) {
+        const inRange = d.end.length === 0 ? compareBytes(k, d.start) === 0 : compareBytes(k, d.start) >= 0 && (isAllKeys(d.end) || compareBytes(k, d.end) < 0);
+        if (inRange) throw new KvError('duplicate-key', 'etcdserver: duplicate key given in txn request');
+      }
+    }
+  }
+}
+
+function isAllKeys(end: Uint8Array): boolean {
+  return end.length === 1 && end[0] === 0;
+}
+
+function copyKv(kv: KeyValue): KeyValue {
+  return { ...kv, key: kv.key.slice(), value: kv.value.slice() };
+}
+
+/** A RangeRequest with every field at its default. */
+export function emptyRange(): RangeRequest {
+  return {
+    key: EMPTY,
+    rangeEnd: EMPTY,
+    limit: 0,
+    revision: 0,
+    sortOrder: 0,
+    sortTarget: 0,
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: 0,
+    maxModRevision: 0,
+    minCreateRevision: 0,
+    maxCreateRevision: 0,
+  };
+}
+
+export { ALL_KEYS };

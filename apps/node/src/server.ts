@@ -1,0 +1,357 @@
+/**
+ * A raftkit member: the Raft core driven by RaftNode over LMDB storage and
+ * the gRPC transport, a key-value state machine with etcd v3 semantics, and
+ * the services clients and operators use (KV, Cluster, Maintenance, Admin,
+ * gRPC health) plus Prometheus metrics.
+ */
+import { createHash } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import type { NodeConfig } from '@raftkit/config';
+import { type Clock, type Message, RaftNode, type RaftNodeEvent, StateRole } from '@raftkit/core';
+import { adminv1, etcdserverpb, healthv1 } from '@raftkit/proto';
+import { RaftStorage } from '@raftkit/storage-lmdb';
+import { GrpcTransport, type PeerAddress, type SnapshotSink, type SnapshotSource, channelCredentials, serverCredentials } from '@raftkit/transport-grpc';
+import type { Logger } from 'pino';
+import { MemberDirectory } from './cluster/directory.js';
+import { ETCD_ERRORS, grpcError } from './grpc-errors.js';
+import { type KvCommand, encodeCommand } from './kv/commands.js';
+import { KvStateMachine } from './kv/kv-state-machine.js';
+import { lmdbTableReader } from './kv/lmdb-table.js';
+import { raftLogger } from './logging.js';
+import { NodeMetrics, serveMetrics } from './metrics.js';
+import { adminService } from './services/admin-service.js';
+import { clusterService, maintenanceService } from './services/cluster-service.js';
+import { HealthState, healthService } from './services/health-service.js';
+import { type KvApplyResult, type KvBackend, kvService } from './services/kv-service.js';
+
+/** raftkit's version, reported by Maintenance.Status and the admin API. */
+export const VERSION = '0.1.0';
+
+/** The real clock: timers of the Node event loop. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (ms, fn) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+  defer: (fn) => setImmediate(fn),
+};
+
+/** The cluster id every member derives from the cluster token (a 52-bit number, as etcd ids fit JavaScript). */
+export function clusterIdOf(token: string): number {
+  const digest = createHash('sha256').update(`raftkit-cluster:${token}`).digest();
+  return (digest.readUInt32BE(0) & 0xfffff) * 0x100000000 + digest.readUInt32BE(4) || 1;
+}
+
+/** Where a running member listens (ports resolved when 0 was asked). */
+export interface ServerAddresses {
+  client: string[];
+  peer: string[];
+  metrics: string[];
+}
+
+/** A running member. */
+export interface RaftkitServer {
+  readonly config: NodeConfig;
+  readonly node: RaftNode<KvApplyResult | undefined>;
+  readonly addresses: ServerAddresses;
+  readonly clusterId: number;
+  /** Stops serving, lets in-flight work finish, closes storage. */
+  stop(): Promise<void>;
+}
+
+function hostPort(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/**
+ * Starts a member from its configuration: opens (or bootstraps) its data
+ * directory, starts Raft, and binds the client, peer and metrics listeners.
+ */
+export async function startServer(config: NodeConfig, logger: Logger): Promise<RaftkitServer> {
+  const rlog = raftLogger(logger);
+  const metrics = new NodeMetrics();
+  const clusterId = clusterIdOf(config.clusterToken);
+  const founding = config.members.map((m) => m.id);
+  const storage = await RaftStorage.open({
+    dataDir: config.dataDir,
+    // A member joining a running cluster starts empty and learns the membership from a snapshot.
+    ...(config.clusterState === 'new' ? { bootstrap: { voters: founding } } : {}),
+    logger: rlog,
+    snapshotChunkBytes: config.limits.snapshotChunkBytes,
+  });
+  if (await storage.stateMachine.restoreIfNeeded()) logger.info('restored the key-value state from the latest snapshot');
+  const sm = new KvStateMachine(storage, rlog, (index) => metrics.appliedIndex.set(index));
+  const directory = new MemberDirectory(config, () => lmdbTableReader(storage.stateMachine));
+  const health = new HealthState();
+
+  // Peer traffic.
+  const snapshotSource: SnapshotSource = {
+    open: async (metadata) => {
+      const reader = await storage.snapshots.openReader(metadata);
+      return { size: reader.size, chunks: reader, close: () => reader.close() };
+    },
+  };
+  const snapshotSink: SnapshotSink = {
+    begin: async (metadata) => {
+      const writer = await storage.snapshots.createWriter(metadata);
+      return {
+        write: (chunk) => writer.write(chunk),
+        commit: async () => {
+          await writer.commit();
+        },
+        abort: () => writer.abort(),
+      };
+    },
+  };
+  const peerTls = config.tls.peer;
+  const transport = new GrpcTransport({
+    id: config.id,
+    clusterId,
+    peers: directory.peerAddresses(),
+    handler: {
+      // The transport calls back only once it listens, after the node below exists.
+      onMessages: (msgs: Message[]) => raftNode.receive(msgs),
+      onUnreachable: (id) => raftNode.reportUnreachable(id),
+      onSnapshotStatus: (id, ok) => raftNode.reportSnapshot(id, ok),
+    },
+    snapshotSource,
+    snapshotSink,
+    ...(peerTls?.trustedCaFile
+      ? { tls: { caFile: peerTls.trustedCaFile, certFile: peerTls.certFile, keyFile: peerTls.keyFile, requireClientCert: peerTls.clientCertAuth } }
+      : {}),
+    logger: rlog,
+    maxMessageBytes: config.limits.maxPeerMessageBytes,
+    snapshotChunkBytes: config.limits.snapshotChunkBytes,
+  });
+
+  const raftNode = new RaftNode<KvApplyResult | undefined>({
+    raft: {
+      id: config.id,
+      electionTick: config.timing.electionTicks,
+      electionTickMax: config.timing.electionTicksMax,
+      heartbeatTick: config.timing.heartbeatTicks,
+      maxSizePerMsg: config.limits.maxAppendBytes,
+      maxInflightMsgs: config.limits.maxInflightMessages,
+      maxUncommittedEntriesSize: config.limits.maxUncommittedBytes,
+      logTailAfterSnapshot: config.snapshot.catchupEntries,
+    },
+    storage: {
+      ...bindLogStorage(storage),
+      persist: async (u) => {
+        await storage.log.persist({ entries: u.entries, ...(u.hardState ? { hardState: u.hardState } : {}), ...(u.snapshot ? { snapshot: u.snapshot } : {}) });
+        if (u.compactTo !== undefined) {
+          storage.log.compact(u.compactTo).catch((e: Error) => logger.error({ err: e }, 'log compaction failed'));
+        }
+      },
+    },
+    stateMachine: sm,
+    transport: { send: (msgs) => transport.send(msgs) },
+    clock: systemClock,
+    tickMs: config.timing.tickMs,
+    snapshotInterval: config.snapshot.count,
+    logger: rlog,
+    onEvent: (e) => onNodeEvent(e, metrics, logger, directory, transport, health),
+  });
+
+  // Client-facing services.
+  const kvBackend: KvBackend = {
+    reader: () => sm.reader(),
+    readTable: () => sm.readTable(),
+    propose: async (cmd: KvCommand) => {
+      const payload = encodeCommand(cmd);
+      if (payload.length > config.limits.maxRequestBytes) throw ETCD_ERRORS.requestTooLarge();
+      try {
+        const result = await raftNode.propose(payload);
+        metrics.proposals.inc({ outcome: 'applied' });
+        if (!result) throw grpcError(grpc.status.INTERNAL, 'etcdserver: the request was applied without a result');
+        return result;
+      } catch (e) {
+        metrics.proposals.inc({ outcome: 'failed' });
+        throw e;
+      }
+    },
+    linearizableRead: async () => {
+      metrics.reads.inc({ kind: 'linearizable' });
+      await raftNode.read();
+    },
+    header: (revision) => ({ clusterId, memberId: config.id, revision, raftTerm: raftNode.raw.raft.term }),
+    maxRequestBytes: config.limits.maxRequestBytes,
+    authorize: (md) => authorize(config, md),
+  };
+
+  const clientServer = new grpc.Server({
+    'grpc.max_receive_message_length': config.limits.maxRequestBytes + 64 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  clientServer.addService(etcdserverpb.KVService, kvService(kvBackend));
+  const context = { config, clusterId, node: raftNode, sm, storage, directory, transport, logger, version: VERSION, authorize: kvBackend.authorize };
+  const cluster = clusterService(context);
+  const maintenance = maintenanceService(context);
+  clientServer.addService(etcdserverpb.ClusterService, cluster);
+  clientServer.addService(etcdserverpb.MaintenanceService, maintenance);
+  clientServer.addService(adminv1.AdminService, adminService(context));
+  clientServer.addService(healthv1.HealthService, healthService(health));
+
+  const clientCreds = config.tls.client
+    ? serverCredentials({
+        certFile: config.tls.client.certFile,
+        keyFile: config.tls.client.keyFile,
+        ...(config.tls.client.trustedCaFile ? { caFile: config.tls.client.trustedCaFile } : { caFile: '' }),
+        requireClientCert: config.tls.client.clientCertAuth,
+      })
+    : grpc.ServerCredentials.createInsecure();
+  const clientAddresses: string[] = [];
+  for (const a of config.listen.client) {
+    const port = await bindAsync(clientServer, hostPort(a), clientCreds);
+    clientAddresses.push(hostPort({ host: a.host, port }));
+  }
+
+  const peerServer = new grpc.Server(transportServerOptions(config));
+  transport.register(peerServer);
+  const peerCreds = peerTls?.trustedCaFile
+    ? serverCredentials({ caFile: peerTls.trustedCaFile, certFile: peerTls.certFile, keyFile: peerTls.keyFile, requireClientCert: peerTls.clientCertAuth })
+    : grpc.ServerCredentials.createInsecure();
+  const peerAddresses: string[] = [];
+  for (const a of config.listen.peer) {
+    const port = await bindAsync(peerServer, hostPort(a), peerCreds);
+    peerAddresses.push(hostPort({ host: a.host, port }));
+  }
+
+  const metricsServers: HttpServer[] = [];
+  const metricsAddresses: string[] = [];
+  for (const a of config.listen.metrics) {
+    const { server, port } = await serveMetrics(metrics, a.host, a.port, () => !raftNode.failed && raftNode.raw.raft.lead !== 0);
+    metricsServers.push(server);
+    metricsAddresses.push(hostPort({ host: a.host, port }));
+  }
+  directory.setLocalClientUrls(clientAddresses);
+
+  raftNode.start();
+  // The only voter need not wait out an election timeout to lead.
+  const voters = raftNode.raw.raft.trk.voterIds();
+  if (voters.length === 1 && voters[0] === config.id) raftNode.campaign();
+  const refresh = setInterval(() => refreshGauges(raftNode, sm, metrics, transport, health), 1000);
+  refresh.unref();
+  logger.info({ client: clientAddresses, peer: peerAddresses, metrics: metricsAddresses, dataDir: config.dataDir, clusterId }, 'raftkit member started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    node: raftNode,
+    addresses: { client: clientAddresses, peer: peerAddresses, metrics: metricsAddresses },
+    clusterId,
+    stop: () => {
+      stopping ??= (async () => {
+        clearInterval(refresh);
+        health.set(healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING);
+        clientServer.forceShutdown();
+        await raftNode.stop();
+        await transport.close();
+        peerServer.forceShutdown();
+        for (const s of metricsServers) s.close();
+        await storage.close();
+        logger.info('raftkit member stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function bindAsync(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => {
+      if (err) reject(new Error(`cannot listen on ${address}: ${err.message}`));
+      else resolve(port);
+    });
+  });
+}
+
+function transportServerOptions(config: NodeConfig): grpc.ServerOptions {
+  return {
+    'grpc.max_receive_message_length': config.limits.maxPeerMessageBytes,
+    'grpc.max_send_message_length': config.limits.maxPeerMessageBytes,
+  };
+}
+
+/** The LogStorage methods of the LMDB log, bound so they can be spread into NodeStorage. */
+function bindLogStorage(storage: RaftStorage) {
+  const log = storage.log;
+  return {
+    initialState: () => log.initialState(),
+    entries: (lo: number, hi: number, max: number) => log.entries(lo, hi, max),
+    term: (i: number) => log.term(i),
+    lastIndex: () => log.lastIndex(),
+    firstIndex: () => log.firstIndex(),
+    snapshot: () => log.snapshot(),
+  };
+}
+
+/** Checks the shared token clients must present (gRPC metadata `authorization: Bearer <token>` or `token`). */
+function authorize(config: NodeConfig, md: grpc.Metadata): void {
+  const token = config.auth.token;
+  if (token === null) return;
+  const given = md.get('authorization')[0] ?? md.get('token')[0];
+  const text = typeof given === 'string' ? given : given?.toString();
+  const presented = text?.startsWith('Bearer ') ? text.slice(7) : text;
+  if (presented !== token) throw ETCD_ERRORS.invalidAuthToken();
+}
+
+function onNodeEvent(e: RaftNodeEvent, metrics: NodeMetrics, logger: Logger, directory: MemberDirectory, transport: GrpcTransport, health: HealthState): void {
+  switch (e.type) {
+    case 'role':
+      metrics.role.set({ follower: 0, 'pre-candidate': 1, candidate: 2, leader: 3 }[e.role]);
+      metrics.isLeader.set(e.role === StateRole.Leader ? 1 : 0);
+      metrics.term.set(e.term);
+      metrics.leaderChanges.inc();
+      health.set(e.lead !== 0 ? healthv1.HealthCheckResponse_ServingStatus.SERVING : healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING);
+      logger.info({ role: e.role, leader: e.lead, term: e.term }, e.lead ? `member is ${e.role}; leader is ${e.lead}` : `member is ${e.role}; no leader`);
+      return;
+    case 'persisted':
+      metrics.appendLatency.observe(e.ms / 1000);
+      metrics.appendEntries.inc(e.entries);
+      return;
+    case 'applied':
+      metrics.applyLatency.observe(e.ms / 1000);
+      // Membership changes may have added or re-addressed peers.
+      for (const p of directory.peerAddresses()) transport.setPeer(p);
+      return;
+    case 'snapshot':
+      metrics.snapshots.inc({ kind: 'taken' });
+      metrics.snapshotIndex.set(e.index);
+      logger.info({ index: e.index, ms: Math.round(e.ms) }, 'snapshot taken');
+      return;
+    case 'snapshot-installed':
+      metrics.snapshots.inc({ kind: 'installed' });
+      metrics.snapshotIndex.set(e.index);
+      logger.info({ index: e.index }, 'installed a snapshot from the leader');
+      return;
+    case 'fatal':
+      health.set(healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING);
+      logger.fatal({ err: e.error }, 'the member stopped serving after an unrecoverable error');
+      return;
+  }
+}
+
+function refreshGauges(node: RaftNode<KvApplyResult | undefined>, sm: KvStateMachine, metrics: NodeMetrics, transport: GrpcTransport, _health: HealthState): void {
+  const r = node.raw.raft;
+  metrics.term.set(r.term);
+  metrics.commitIndex.set(r.raftLog.committed);
+  metrics.lastIndex.set(r.raftLog.lastIndex());
+  metrics.snapshotIndex.set(node.latestSnapshotIndex);
+  try {
+    metrics.revision.set(sm.reader().revision());
+  } catch {
+    // Storage failed; the fatal event reports it.
+  }
+  for (const p of transport.stats().peers) {
+    const peer = String(p.id);
+    metrics.peerQueueDepth.set({ peer }, p.queueDepth);
+    metrics.peerConnected.set({ peer }, p.connected ? 1 : 0);
+    metrics.peerSent.set({ peer }, p.sent);
+    metrics.peerDropped.set({ peer }, p.dropped);
+    metrics.peerRejected.set({ peer }, p.rejected);
+  }
+}
+
+export type { PeerAddress };
+export { grpcError, channelCredentials };

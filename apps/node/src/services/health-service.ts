@@ -1,0 +1,59 @@
+/**
+ * Standard gRPC health checking (`grpc.health.v1.Health`): SERVING while
+ * this member knows a leader (it can serve linearizable requests), NOT_SERVING
+ * otherwise or after a fatal error. The service name "" and
+ * "etcdserverpb.KV" are known.
+ */
+import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js';
+import { healthv1 } from '@raftkit/proto';
+import { grpcError } from '../grpc-errors.js';
+
+type ServingStatus = healthv1.HealthCheckResponse_ServingStatus;
+const KNOWN = new Set(['', 'etcdserverpb.KV', 'raftkit.admin.v1.Admin']);
+
+/** The serving status, with watchers. */
+export class HealthState {
+  private current: ServingStatus = healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING;
+  private readonly watchers = new Set<(s: ServingStatus) => void>();
+
+  get status(): ServingStatus {
+    return this.current;
+  }
+
+  set(s: ServingStatus): void {
+    if (s === this.current) return;
+    this.current = s;
+    for (const w of this.watchers) w(s);
+  }
+
+  watch(w: (s: ServingStatus) => void): () => void {
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+}
+
+/** The Health service over a {@link HealthState}. */
+export function healthService(state: HealthState): healthv1.HealthServer {
+  return {
+    check: (call: ServerUnaryCall<healthv1.HealthCheckRequest, healthv1.HealthCheckResponse>, callback: sendUnaryData<healthv1.HealthCheckResponse>) => {
+      if (!KNOWN.has(call.request.service)) {
+        callback(grpcError(status.NOT_FOUND, `unknown service ${JSON.stringify(call.request.service)}`));
+        return;
+      }
+      callback(null, { status: state.status });
+    },
+    list: (_call: ServerUnaryCall<healthv1.HealthListRequest, healthv1.HealthListResponse>, callback: sendUnaryData<healthv1.HealthListResponse>) => {
+      callback(null, { statuses: Object.fromEntries([...KNOWN].map((name) => [name, { status: state.status }])) });
+    },
+    watch: (call: ServerWritableStream<healthv1.HealthCheckRequest, healthv1.HealthCheckResponse>) => {
+      const known = KNOWN.has(call.request.service);
+      const send = (s: ServingStatus): void => {
+        call.write({ status: known ? s : healthv1.HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN });
+      };
+      send(state.status);
+      const stop = state.watch(send);
+      call.on('cancelled', stop);
+      call.on('close', stop);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The etcd v3 `KV` service: reads are served from this member's state
+ * (after a ReadIndex round unless `serializable`), writes are proposed to
+ * Raft (forwarded to the leader by the core when this member follows) and
+ * answered once applied here.
+ */
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { etcdserverpb } from '@raftkit/proto';
+import { ETCD_ERRORS, grpcError, toGrpcError } from '../grpc-errors.js';
+import type { KvCommand } from '../kv/commands.js';
+import { KvError, type MvccReader, MvccStore } from '../kv/mvcc.js';
+import type { KvTable } from '../kv/table.js';
+import { status } from '@grpc/grpc-js';
+
+/** The outcome of applying one command, as the state machine reports it. */
+export type KvApplyResult = { revision: number; response: unknown } | { error: KvError };
+
+/** What the service needs from the server around it. */
+export interface KvBackend {
+  /** The local state, as of the last applied entry. */
+  reader(): MvccReader;
+  /** A read-only view of the state table, to evaluate read-only transactions. */
+  readTable(): KvTable;
+  /**
+   * Replicates a write and resolves with its result once applied on this
+   * member. Refuses (with etcd's "request is too large") a command whose
+   * encoding exceeds the request limit.
+   */
+  propose(cmd: KvCommand): Promise<KvApplyResult>;
+  /** Resolves when a linearizable read of the local state is safe (ReadIndex). */
+  linearizableRead(): Promise<void>;
+  /** cluster_id, member_id, raft_term for a header at `revision`. */
+  header(revision: number): etcdserverpb.ResponseHeader;
+  /** Largest request accepted, in bytes. */
+  maxRequestBytes: number;
+  /** Authorises a call (shared token); throws a gRPC error when refused. */
+  authorize(metadata: ServerUnaryCall<unknown, unknown>['metadata']): void;
+}
+
+type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+function handle<Req, Res>(backend: KvBackend, body: (req: Req) => Promise<Res> | Res): Handler<Req, Res> {
+  return (call, callback) => {
+    try {
+      backend.authorize(call.metadata);
+    } catch (e) {
+      callback(toGrpcError(e));
+      return;
+    }
+    Promise.resolve()
+      .then(() => body(call.request))
+      .then(
+        (res) => callback(null, res),
+        (e: unknown) => callback(toGrpcError(e)),
+      );
+  };
+}
+
+function hasWrites(ops: etcdserverpb.RequestOp[]): boolean {
+  return ops.some((op) => {
+    const r = op.request;
+    if (!r) return false;
+    if (r.$case === 'requestPut' || r.$case === 'requestDeleteRange') return true;
+    if (r.$case === 'requestTxn') return hasWrites(r.value.success) || hasWrites(r.value.failure);
+    return false;
+  });
+}
+
+function unwrap<T>(result: KvApplyResult): { revision: number; response: T } {
+  if ('error' in result) throw result.error;
+  return result as { revision: number; response: T };
+}
+
+/** Builds the gRPC implementation of `etcdserverpb.KV`. */
+export function kvService(backend: KvBackend): etcdserverpb.KVServer {
+  const write = async <T>(cmd: KvCommand) => unwrap<T>(await backend.propose(cmd));
+  return {
+    range: handle<etcdserverpb.RangeRequest, etcdserverpb.RangeResponse>(backend, async (req) => {
+      if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+      if (!req.serializable) await backend.linearizableRead();
+      const reader = backend.reader();
+      const res = reader.range(req);
+      return { header: backend.header(reader.revision()), ...res };
+    }),
+    put: handle<etcdserverpb.PutRequest, etcdserverpb.PutResponse>(backend, async (req) => {
+      if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+      const r = await write<{ prevKv: etcdserverpb.PutResponse['prevKv'] }>({ type: 'put', request: req });
+      return { header: backend.header(r.revision), prevKv: r.response.prevKv };
+    }),
+    deleteRange: handle<etcdserverpb.DeleteRangeRequest, etcdserverpb.DeleteRangeResponse>(backend, async (req) => {
+      if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+      const r = await write<{ deleted: number; prevKvs: etcdserverpb.DeleteRangeResponse['prevKvs'] }>({ type: 'delete-range', request: req });
+      return { header: backend.header(r.revision), ...r.response };
+    }),
+    txn: handle<etcdserverpb.TxnRequest, etcdserverpb.TxnResponse>(backend, async (req) => {
+      if (!hasWrites(req.success) && !hasWrites(req.failure)) {
+        // A read-only transaction is a read: no log entry, one ReadIndex round.
+        if (etcdserverpb.TxnRequest.encode(req).finish().length > backend.maxRequestBytes) throw ETCD_ERRORS.requestTooLarge();
+        await backend.linearizableRead();
+        const r = new MvccStore(backend.readTable()).txn(req);
+        return { header: backend.header(r.revision), ...r.response };
+      }
+      const r = await write<{ succeeded: boolean; responses: etcdserverpb.ResponseOp[] }>({ type: 'txn', request: req });
+      return { header: backend.header(r.revision), ...r.response };
+    }),
+    compact: handle<etcdserverpb.CompactionRequest, etcdserverpb.CompactionResponse>(backend, async (req) => {
+      if (req.revision <= 0) throw grpcError(status.INVALID_ARGUMENT, `etcdserver: compaction revision ${req.revision} must be positive`);
+      const r = await write<Record<string, never>>({ type: 'compact', request: req });
+      return { header: backend.header(r.revision) };
+    }),
+  };
+}

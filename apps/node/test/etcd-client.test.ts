@@ -1,0 +1,51 @@
+/**
+ * A real third-party client: the `etcd3` npm package does put, get, prefix
+ * range, delete and a compare-and-set transaction against a 3-member raftkit
+ * cluster, through a follower as well as the leader.
+ */
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalCluster } from './support/local-cluster.js';
+
+describe('the etcd3 client against a 3-member cluster', () => {
+  let cluster: LocalCluster;
+  let leader: number;
+  beforeAll(async () => {
+    cluster = await LocalCluster.create([1, 2, 3]);
+    cluster.startAll();
+    leader = (await cluster.waitForLeader()).id;
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  for (const via of ['leader', 'follower'] as const) {
+    it(`puts, gets, ranges a prefix, deletes and compares-and-sets through the ${via}`, async () => {
+      const id = via === 'leader' ? leader : [1, 2, 3].find((x) => x !== leader)!;
+      const client = new Etcd3({ hosts: `127.0.0.1:${cluster.member(id).client}` });
+      try {
+        const p = `${via}/`;
+        await client.put(`${p}greeting`).value('hello');
+        expect(await client.get(`${p}greeting`).string()).toBe('hello');
+        await client.put(`${p}fruit/apple`).value('red');
+        await client.put(`${p}fruit/banana`).value('yellow');
+        expect(await client.getAll().prefix(`${p}fruit/`).strings()).toEqual({ [`${p}fruit/apple`]: 'red', [`${p}fruit/banana`]: 'yellow' });
+        expect(await client.getAll().prefix(`${p}fruit/`).count()).toBe(2);
+        await client.delete().key(`${p}fruit/apple`);
+        expect(await client.getAll().prefix(`${p}fruit/`).keys()).toEqual([`${p}fruit/banana`]);
+        // Compare-and-set: succeeds when the value matches, fails when it does not.
+        const swapped = await client.if(`${p}greeting`, 'Value', '==', 'hello').then(client.put(`${p}greeting`).value('bonjour')).commit();
+        expect(swapped.succeeded).toBe(true);
+        const refused = await client.if(`${p}greeting`, 'Value', '==', 'hello').then(client.put(`${p}greeting`).value('hola')).commit();
+        expect(refused.succeeded).toBe(false);
+        expect(await client.get(`${p}greeting`).string()).toBe('bonjour');
+        // Versions and revisions as etcd reports them.
+        const kv = (await client.get(`${p}greeting`).exec()).kvs[0]!;
+        expect(kv.version).toBe('2');
+        expect(Number(kv.mod_revision)).toBeGreaterThan(Number(kv.create_revision));
+      } finally {
+        client.close();
+      }
+    }, 60_000);
+  }
+});
