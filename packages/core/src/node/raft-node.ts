@@ -141,7 +141,7 @@ export class RaftNode<R = unknown> {
   /** Stopped abruptly (a simulated crash): in-flight work must leave no trace. */
   private halted = false;
   private failure: Error | undefined;
-  private snapshotInProgress = false;
+  private snapshotInFlight: Promise<number> | undefined;
   private snapshotIndex: number;
   private applied: number;
   private lastRole: StateRole | undefined;
@@ -471,7 +471,7 @@ export class RaftNode<R = unknown> {
     this.releaseReads();
     this.raw.advance();
     if (rd.snapshotRequested || (this.opts.snapshotInterval > 0 && this.applied - this.snapshotIndex >= this.opts.snapshotInterval)) {
-      this.startSnapshot();
+      void this.startSnapshot();
     }
   }
 
@@ -524,28 +524,44 @@ export class RaftNode<R = unknown> {
     this.onEvent({ type: 'applied', entries: entries.length, index: this.applied, ms: this.clock.now() - started });
   }
 
-  private startSnapshot(): void {
-    if (this.snapshotInProgress || this.applied <= this.snapshotIndex) return;
+  /**
+   * Takes a snapshot of the state machine at the applied index now (or joins
+   * the one being taken) and resolves with its index once it is durable.
+   */
+  takeSnapshot(): Promise<number> {
+    if (this.failure) return Promise.reject(this.failedError());
+    return this.startSnapshot() ?? Promise.resolve(this.snapshotIndex);
+  }
+
+  private startSnapshot(): Promise<number> | undefined {
+    if (this.snapshotInFlight) return this.snapshotInFlight;
+    if (this.applied <= this.snapshotIndex) return undefined;
     const index = this.applied;
     const term = this.raw.raft.raftLog.termOrZero(index);
     const confState = this.raw.raft.trk.confState();
-    this.snapshotInProgress = true;
     const started = this.clock.now();
-    this.sm
-      .createSnapshot({ index, term, confState })
-      .then(() => {
-        if (this.halted) return;
+    const p = this.sm.createSnapshot({ index, term, confState }).then(
+      () => {
+        this.snapshotInFlight = undefined;
+        if (this.halted) return index;
         this.snapshotIndex = Math.max(this.snapshotIndex, index);
         if (!this.stopped && !this.failure) {
           this.raw.reportSnapshotTaken(index);
           this.schedule();
         }
         this.onEvent({ type: 'snapshot', index, ms: this.clock.now() - started });
-      })
-      .catch((e: unknown) => this.logger.error('snapshot failed; will retry', { index, error: (e as Error).message }))
-      .finally(() => {
-        this.snapshotInProgress = false;
-      });
+        return index;
+      },
+      (e: unknown) => {
+        this.snapshotInFlight = undefined;
+        this.logger.error('snapshot failed; will retry', { index, error: (e as Error).message });
+        throw e;
+      },
+    );
+    // Periodic snapshots are retried later; nobody awaits this one.
+    p.catch(() => {});
+    this.snapshotInFlight = p;
+    return p;
   }
 
   private noteRole(): void {
