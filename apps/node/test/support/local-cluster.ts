@@ -162,10 +162,12 @@ export class LocalCluster {
     const deadline = Date.now() + timeoutMs;
     const ids = among ?? [...this.members.keys()];
     while (Date.now() < deadline) {
-      const statuses = (await Promise.all(ids.filter((id) => this.isRunning(id)).map((id) => this.status(id)))).filter((s) => s !== undefined);
+      const running = ids.filter((id) => this.isRunning(id));
+      const statuses = (await Promise.all(running.map((id) => this.status(id)))).filter((s) => s !== undefined);
       const leaders = new Set(statuses.map((s) => s.leaderId));
       const lead = statuses.find((s) => s.role === adminv1.Role.LEADER);
-      if (lead && leaders.size === 1 && statuses.length > 0) return { id: lead.memberId, term: lead.term };
+      // Every running member answers and names the same leader.
+      if (lead && leaders.size === 1 && statuses.length === running.length) return { id: lead.memberId, term: lead.term };
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`no leader within ${timeoutMs} ms\n${this.logs()}`);
@@ -181,6 +183,15 @@ export class LocalCluster {
   admin<Req, Res>(id: number, method: keyof adminv1.AdminClient, req: Req, timeoutMs = 10_000): Promise<Res> {
     const client = this.connect(id).admin as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: Res) => void) => void>;
     return new Promise((res, rej) => client[method as string]!.call(this.connect(id).admin, req, { deadline: Date.now() + timeoutMs }, (e, r) => (e ? rej(e) : res(r))));
+  }
+
+  /** Member `id`'s whole log. */
+  logOf(id: number): string {
+    try {
+      return readFileSync(this.member(id).logPath, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** The last lines of every member's log (for failure reports). */
