@@ -14,7 +14,6 @@ const USAGE = `raftkit-node ${VERSION}: a member of a raftkit cluster, a replica
 Usage: raftkit-node [--config FILE] [--id N] [flags]
 
 With no arguments it starts a single-member cluster on 127.0.0.1 with its data in ./data.
-Settings come from flags, then RAFTKIT_* environment variables, then the config file, then defaults.
 `;
 
 async function main(): Promise<number> {
