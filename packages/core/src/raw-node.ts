@@ -232,6 +232,13 @@ export class RawNode {
    * the same `context` appears in a Ready; serve the read once the applied
    * index reaches `ReadState.index`. Contexts must be unique among pending
    * reads (a duplicate is answered once).
+   *
+   * @example
+   * ```ts
+   * node.readIndex(requestId);
+   * // later, in a Ready: serve each read once applied >= rs.index
+   * for (const rs of rd.readStates) pendingReads.get(key(rs.requestContext))?.serveAt(rs.index);
+   * ```
    * @throws ProposalDroppedError when no leader is known
    */
   readIndex(context: Uint8Array): void {
