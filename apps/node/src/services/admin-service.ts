@@ -4,13 +4,14 @@
  * the key-value state for divergence checks.
  */
 import { createHash } from 'node:crypto';
-import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type ServerWritableStream, status } from '@grpc/grpc-js';
 import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType, ProgressState, StateRole } from '@raftkit/core';
 import { adminv1 } from '@raftkit/proto';
 import { encodeMemberContext } from '../cluster/registry.js';
 import { grpcError, toGrpcError } from '../grpc-errors.js';
 import { dbSize } from './cluster-service.js';
 import type { ServiceContext } from './context.js';
+import { unaryHandler } from './unary.js';
 
 /** A learner further behind the leader than this many entries is not promoted. */
 const PROMOTE_MAX_LAG = 1000;
@@ -29,20 +30,7 @@ const PROGRESS: Record<ProgressState, adminv1.ProgressState> = {
 };
 
 function unary<Req, Res>(ctx: ServiceContext, body: (req: Req) => Promise<Res> | Res) {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    Promise.resolve()
-      .then(() => {
-        ctx.authorize(call.metadata);
-        return body(call.request);
-      })
-      .then(
-        (res) => callback(null, res),
-        (e: unknown) => {
-          ctx.logger.debug({ err: e }, 'admin request failed');
-          callback(toGrpcError(e));
-        },
-      );
-  };
+  return unaryHandler(ctx.authorize, body, (e) => ctx.logger.debug({ err: e }, 'admin request failed'));
 }
 
 /** This member's status in the admin API's terms. */

@@ -4,25 +4,10 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { LMDB_FILE } from '@raftkit/storage-lmdb';
 import type { etcdserverpb } from '@raftkit/proto';
-import { toGrpcError } from '../grpc-errors.js';
 import type { ServiceContext } from './context.js';
-
-function unary<Req, Res>(ctx: ServiceContext, body: (req: Req) => Promise<Res> | Res) {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    Promise.resolve()
-      .then(() => {
-        ctx.authorize(call.metadata);
-        return body(call.request);
-      })
-      .then(
-        (res) => callback(null, res),
-        (e: unknown) => callback(toGrpcError(e)),
-      );
-  };
-}
+import { unaryHandler } from './unary.js';
 
 /** The size of the member's LMDB file, in bytes. */
 export function dbSize(ctx: ServiceContext): number {
@@ -51,7 +36,7 @@ export function etcdMembers(ctx: ServiceContext): etcdserverpb.Member[] {
 /** `etcdserverpb.Cluster`: only MemberList is served. */
 export function clusterService(ctx: ServiceContext): etcdserverpb.ClusterServer {
   return {
-    memberList: unary<etcdserverpb.MemberListRequest, etcdserverpb.MemberListResponse>(ctx, async (req) => {
+    memberList: unaryHandler<etcdserverpb.MemberListRequest, etcdserverpb.MemberListResponse>(ctx.authorize, async (req) => {
       if (req.linearizable) await ctx.node.read();
       return { header: header(ctx), members: etcdMembers(ctx) };
     }),
@@ -61,7 +46,7 @@ export function clusterService(ctx: ServiceContext): etcdserverpb.ClusterServer 
 /** `etcdserverpb.Maintenance`: only Status is served. */
 export function maintenanceService(ctx: ServiceContext): etcdserverpb.MaintenanceServer {
   return {
-    status: unary<etcdserverpb.StatusRequest, etcdserverpb.StatusResponse>(ctx, () => {
+    status: unaryHandler<etcdserverpb.StatusRequest, etcdserverpb.StatusResponse>(ctx.authorize, () => {
       const s = ctx.node.status();
       const size = dbSize(ctx);
       const errors = s.failed ? [s.failed] : s.lead === 0 ? ['etcdserver: no leader'] : [];

@@ -4,13 +4,14 @@
  * Raft (forwarded to the leader by the core when this member follows) and
  * answered once applied here.
  */
-import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { etcdserverpb } from '@raftkit/proto';
-import { ETCD_ERRORS, grpcError, toGrpcError } from '../grpc-errors.js';
+import { ETCD_ERRORS, grpcError } from '../grpc-errors.js';
 import type { KvCommand } from '../kv/commands.js';
 import { KvError, type MvccReader, MvccStore } from '../kv/mvcc.js';
 import type { KvTable } from '../kv/table.js';
 import { status } from '@grpc/grpc-js';
+import { unaryHandler } from './unary.js';
 
 /** The outcome of applying one command, as the state machine reports it. */
 export type KvApplyResult = { revision: number; response: unknown } | { error: KvError };
@@ -34,26 +35,11 @@ export interface KvBackend {
   /** Largest request accepted, in bytes. */
   maxRequestBytes: number;
   /** Authorises a call (shared token); throws a gRPC error when refused. */
-  authorize(metadata: ServerUnaryCall<unknown, unknown>['metadata']): void;
+  authorize(metadata: grpc.Metadata): void;
 }
 
-type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
-
-function handle<Req, Res>(backend: KvBackend, body: (req: Req) => Promise<Res> | Res): Handler<Req, Res> {
-  return (call, callback) => {
-    try {
-      backend.authorize(call.metadata);
-    } catch (e) {
-      callback(toGrpcError(e));
-      return;
-    }
-    Promise.resolve()
-      .then(() => body(call.request))
-      .then(
-        (res) => callback(null, res),
-        (e: unknown) => callback(toGrpcError(e)),
-      );
-  };
+function handle<Req, Res>(backend: KvBackend, body: (req: Req) => Promise<Res> | Res) {
+  return unaryHandler(backend.authorize, body);
 }
 
 function hasWrites(ops: etcdserverpb.RequestOp[]): boolean {
