@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from './program.js';
+
+/** Every command of the tree with its full name. */
+function commands(cmd: Command, prefix = ''): Array<[string, Command]> {
+  return cmd.commands.filter((c) => c.name() !== 'help').flatMap((c): Array<[string, Command]> => {
+    const name = `${prefix}${c.name()}`;
+    return [[name, c], ...commands(c, `${name} `)];
+  });
+}
+
+function helpOf(cmd: Command): string {
+  let text = '';
+  cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+  cmd.outputHelp();
+  return text;
+}
+
+describe('raftctl help', () => {
+  const all = commands(buildProgram());
+
+  it('covers the commands operators need', () => {
+    expect(all.map(([n]) => n)).toEqual([
+      'status', 'watch',
+      'member', 'member list', 'member add', 'member remove', 'member promote', 'member update',
+      'leader', 'leader transfer',
+      'snapshot', 'snapshot take', 'snapshot save', 'compact',
+      'kv', 'kv get', 'kv put', 'kv del', 'kv txn',
+      'bench', 'bench put', 'bench get',
+      'local', 'local up', 'local down', 'local status',
+      'check',
+    ]);
+  });
+
+  it.each(all)('%s has a description and examples that use it', (name, cmd) => {
+    const help = helpOf(cmd);
+    expect(cmd.description()).not.toBe('');
+    expect(help).toContain('Examples:');
+    expect(help).toContain(`raftctl ${name}`.split(' ').slice(0, 2).join(' '));
+  });
+});
