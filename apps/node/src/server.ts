@@ -8,12 +8,13 @@ import { createHash } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { NodeConfig } from '@raftkit/config';
-import { type Clock, type Message, RaftNode, type RaftNodeEvent, StateRole } from '@raftkit/core';
+import { type Clock, ConfChangeTransition, ConfChangeType, type Message, RaftNode, type RaftNodeEvent, StateRole } from '@raftkit/core';
 import { adminv1, etcdserverpb, healthv1 } from '@raftkit/proto';
 import { RaftStorage } from '@raftkit/storage-lmdb';
 import { GrpcTransport, type PeerAddress, type SnapshotSink, type SnapshotSource, channelCredentials, serverCredentials } from '@raftkit/transport-grpc';
 import type { Logger } from 'pino';
 import { MemberDirectory } from './cluster/directory.js';
+import { encodeMemberContext, readMember } from './cluster/registry.js';
 import { ETCD_ERRORS, grpcError } from './grpc-errors.js';
 import { type KvCommand, encodeCommand } from './kv/commands.js';
 import { KvStateMachine } from './kv/kv-state-machine.js';
@@ -230,7 +231,12 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
   // The only voter need not wait out an election timeout to lead.
   const voters = raftNode.raw.raft.trk.voterIds();
   if (voters.length === 1 && voters[0] === config.id) raftNode.campaign();
-  const refresh = setInterval(() => refreshGauges(raftNode, sm, metrics, transport, health), 1000);
+  const advertisedClient = config.advertise.client.filter((a) => a.port !== 0).map(hostPort);
+  const publisher = new SelfPublisher(raftNode, config, storage, advertisedClient.length > 0 ? advertisedClient : clientAddresses, logger);
+  const refresh = setInterval(() => {
+    refreshGauges(raftNode, sm, metrics, transport, health);
+    publisher.tick();
+  }, 1000);
   refresh.unref();
   logger.info({ client: clientAddresses, peer: peerAddresses, metrics: metricsAddresses, dataDir: config.dataDir, clusterId }, 'raftkit member started');
 
@@ -255,6 +261,47 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
       return stopping;
     },
   };
+}
+
+/**
+ * Records this member's name and addresses in the replicated member
+ * registry (as etcd members publish their client URLs), so every member and
+ * `raftctl` can find it even when the others were configured with peer
+ * addresses only. Retries until the registry agrees.
+ */
+class SelfPublisher {
+  private done = false;
+  private inFlight = false;
+
+  constructor(
+    private readonly node: RaftNode<KvApplyResult | undefined>,
+    private readonly config: NodeConfig,
+    private readonly storage: RaftStorage,
+    private readonly clientUrls: string[],
+    private readonly logger: Logger,
+  ) {}
+
+  tick(): void {
+    if (this.done || this.inFlight || this.node.failed || this.node.raw.raft.lead === 0) return;
+    const cs = this.node.raw.raft.trk.confState();
+    if (![...cs.voters, ...cs.learners, ...cs.votersOutgoing].includes(this.config.id)) return;
+    const want = { name: this.config.self.name ?? `member-${this.config.id}`, peerUrls: [hostPort(this.config.self.peer)], clientUrls: this.clientUrls };
+    const have = readMember(lmdbTableReader(this.storage.stateMachine), this.config.id);
+    if (have && have.name === want.name && have.peerUrls.join() === want.peerUrls.join() && have.clientUrls.join() === want.clientUrls.join()) {
+      this.done = true;
+      return;
+    }
+    this.inFlight = true;
+    this.node
+      .proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.UpdateNode, nodeId: this.config.id }], context: encodeMemberContext(want) })
+      .then(
+        () => this.logger.info({ clientUrls: want.clientUrls }, 'published this member\'s addresses to the cluster'),
+        (e: Error) => this.logger.debug({ err: e }, 'publishing this member\'s addresses failed; will retry'),
+      )
+      .finally(() => {
+        this.inFlight = false;
+      });
+  }
 }
 
 function bindAsync(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {

@@ -19,6 +19,26 @@ describe('the etcd3 client against a 3-member cluster', () => {
     await cluster?.close();
   });
 
+  it('lists every member with the client address it published (etcdctl member list)', async () => {
+    const client = new Etcd3({ hosts: `127.0.0.1:${cluster.member(leader).client}` });
+    try {
+      // Members configured with peer addresses only publish their client addresses through the log.
+      const deadline = Date.now() + 15_000;
+      let members: Array<{ ID: string; clientURLs: string[] }> = [];
+      while (Date.now() < deadline) {
+        members = (await client.cluster.memberList({ linearizable: true })).members;
+        if (members.length === 3 && members.every((m) => m.clientURLs.length > 0)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(members.map((m) => Number(m.ID)).sort()).toEqual([1, 2, 3]);
+      for (const m of members) expect(m.clientURLs).toEqual([`http://127.0.0.1:${cluster.member(Number(m.ID)).client}`]);
+      const status = await client.maintenance.status();
+      expect(Number(status.leader)).toBe(leader);
+    } finally {
+      client.close();
+    }
+  });
+
   for (const via of ['leader', 'follower'] as const) {
     it(`puts, gets, ranges a prefix, deletes and compares-and-sets through the ${via}`, async () => {
       const id = via === 'leader' ? leader : [1, 2, 3].find((x) => x !== leader)!;

@@ -200,6 +200,13 @@ export function adminService(ctx: ServiceContext): adminv1.AdminServer {
     }),
 
     saveSnapshot: (call: ServerWritableStream<adminv1.SaveSnapshotRequest, adminv1.SaveSnapshotResponse>) => {
+      // A client that goes away must not leave the snapshot file open.
+      let cancelled = false;
+      let wake: (() => void) | undefined;
+      call.on('cancelled', () => {
+        cancelled = true;
+        wake?.();
+      });
       void (async () => {
         ctx.authorize(call.metadata);
         const index = await ctx.node.takeSnapshot();
@@ -212,10 +219,17 @@ export function adminService(ctx: ServiceContext): adminv1.AdminServer {
           });
           const sha = createHash('sha256');
           for await (const chunk of reader) {
+            if (cancelled) return;
             sha.update(chunk);
             // Respect the client's pace: wait when the stream buffer is full.
-            if (!call.write({ frame: { $case: 'chunk', value: chunk } })) await new Promise((r) => call.once('drain', r));
+            if (!call.write({ frame: { $case: 'chunk', value: chunk } })) {
+              await new Promise<void>((r) => {
+                wake = r;
+                call.once('drain', r);
+              });
+            }
           }
+          if (cancelled) return;
           call.write({ frame: { $case: 'sha256', value: sha.digest() } });
           call.end();
         } finally {
