@@ -8,13 +8,13 @@ import { createHash } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { NodeConfig } from '@raftkit/config';
-import { type Clock, ConfChangeTransition, ConfChangeType, type Message, RaftNode, type RaftNodeEvent, StateRole } from '@raftkit/core';
+import { type Clock, type Message, RaftNode, type RaftNodeEvent, StateRole } from '@raftkit/core';
 import { adminv1, etcdserverpb, healthv1 } from '@raftkit/proto';
 import { RaftStorage } from '@raftkit/storage-lmdb';
 import { GrpcTransport, type PeerAddress, type SnapshotSink, type SnapshotSource, channelCredentials, serverCredentials } from '@raftkit/transport-grpc';
 import type { Logger } from 'pino';
 import { MemberDirectory } from './cluster/directory.js';
-import { encodeMemberContext, readMember } from './cluster/registry.js';
+import { readMember } from './cluster/registry.js';
 import { ETCD_ERRORS, grpcError } from './grpc-errors.js';
 import { type KvCommand, encodeCommand } from './kv/commands.js';
 import { KvStateMachine } from './kv/kv-state-machine.js';
@@ -139,7 +139,13 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     storage: {
       ...bindLogStorage(storage),
       persist: async (u) => {
-        await storage.log.persist({ entries: u.entries, ...(u.hardState ? { hardState: u.hardState } : {}), ...(u.snapshot ? { snapshot: u.snapshot } : {}) });
+        await storage.log.persist({
+          entries: u.entries,
+          ...(u.hardState ? { hardState: u.hardState } : {}),
+          ...(u.snapshot ? { snapshot: u.snapshot } : {}),
+          // A commit index alone need not wait for the disk (etcd's MustSync).
+          sync: u.mustSync,
+        });
         if (u.compactTo !== undefined) {
           storage.log.compact(u.compactTo).catch((e: Error) => logger.error({ err: e }, 'log compaction failed'));
         }
@@ -151,7 +157,10 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     tickMs: config.timing.tickMs,
     snapshotInterval: config.snapshot.count,
     logger: rlog,
-    onEvent: (e) => onNodeEvent(e, metrics, logger, directory, transport, health),
+    onEvent: (e) => onNodeEvent(e, metrics, logger, health, () => {
+      // Membership changes and snapshots may add or re-address peers.
+      if (sm.takeMembershipChange()) for (const p of directory.peerAddresses()) transport.setPeer(p);
+    }),
   });
 
   // Client-facing services.
@@ -285,15 +294,17 @@ class SelfPublisher {
     if (this.done || this.inFlight || this.node.failed || this.node.raw.raft.lead === 0) return;
     const cs = this.node.raw.raft.trk.confState();
     if (![...cs.voters, ...cs.learners, ...cs.votersOutgoing].includes(this.config.id)) return;
-    const want = { name: this.config.self.name ?? `member-${this.config.id}`, peerUrls: [hostPort(this.config.self.peer)], clientUrls: this.clientUrls };
+    const want = { id: this.config.id, name: this.config.self.name ?? `member-${this.config.id}`, clientUrls: this.clientUrls };
     const have = readMember(lmdbTableReader(this.storage.stateMachine), this.config.id);
-    if (have && have.name === want.name && have.peerUrls.join() === want.peerUrls.join() && have.clientUrls.join() === want.clientUrls.join()) {
+    if (have && have.name === want.name && have.clientUrls.join() === want.clientUrls.join()) {
       this.done = true;
       return;
     }
     this.inFlight = true;
+    // A normal proposal, not a membership change, so it never holds up (or
+    // is refused for) an operator's membership change.
     this.node
-      .proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.UpdateNode, nodeId: this.config.id }], context: encodeMemberContext(want) })
+      .propose(encodeCommand({ type: 'member-attributes', request: want }))
       .then(
         () => this.logger.info({ clientUrls: want.clientUrls }, 'published this member\'s addresses to the cluster'),
         (e: Error) => this.logger.debug({ err: e }, 'publishing this member\'s addresses failed; will retry'),
@@ -343,7 +354,7 @@ function authorize(config: NodeConfig, md: grpc.Metadata): void {
   if (presented !== token) throw ETCD_ERRORS.invalidAuthToken();
 }
 
-function onNodeEvent(e: RaftNodeEvent, metrics: NodeMetrics, logger: Logger, directory: MemberDirectory, transport: GrpcTransport, health: HealthState): void {
+function onNodeEvent(e: RaftNodeEvent, metrics: NodeMetrics, logger: Logger, health: HealthState, refreshPeers: () => void): void {
   switch (e.type) {
     case 'role':
       metrics.role.set({ follower: 0, 'pre-candidate': 1, candidate: 2, leader: 3 }[e.role]);
@@ -359,8 +370,7 @@ function onNodeEvent(e: RaftNodeEvent, metrics: NodeMetrics, logger: Logger, dir
       return;
     case 'applied':
       metrics.applyLatency.observe(e.ms / 1000);
-      // Membership changes may have added or re-addressed peers.
-      for (const p of directory.peerAddresses()) transport.setPeer(p);
+      refreshPeers();
       return;
     case 'snapshot':
       metrics.snapshots.inc({ kind: 'taken' });
@@ -370,6 +380,7 @@ function onNodeEvent(e: RaftNodeEvent, metrics: NodeMetrics, logger: Logger, dir
     case 'snapshot-installed':
       metrics.snapshots.inc({ kind: 'installed' });
       metrics.snapshotIndex.set(e.index);
+      refreshPeers();
       logger.info({ index: e.index }, 'installed a snapshot from the leader');
       return;
     case 'fatal':

@@ -358,6 +358,19 @@ describe('crash and restart (scenario 16)', () => {
     const again = newNode(1, [1], {}, storage);
     expect(again.raft.raftLog.lastIndex()).toBe(1);
   });
+
+  it('restarts with the commit index raised to the applied index when the hard state lost the race', () => {
+    // Entries 2 and 3 are durable and were applied, but the hard state
+    // raising the commit index over them was not written before the crash.
+    const storage = storageWithTerms([1], [1, 1, 1]);
+    storage.setHardState({ term: 1, vote: 1, commit: 1 });
+    expect(storage.lastIndex()).toBe(3);
+    const n = newNode(1, [1], { applied: 3 }, storage);
+    expect(n.raft.raftLog.committed).toBe(3);
+    expect(n.raft.raftLog.applied).toBe(3);
+    // Applied entries must be in the log: anything else is a broken store.
+    expect(() => newNode(1, [1], { applied: 4 }, storageWithTerms([1], [1, 1, 1]))).toThrow(/applied index 4 is out of range/);
+  });
 });
 
 describe('dueling candidates (scenario 7)', () => {

@@ -138,6 +138,13 @@ export class Raft {
     const restored = restoreConfState(this.newTracker(), this.raftLog.lastIndex(), confState);
     this.switchToConfig(restored);
     if (!isEmptyHardState(hardState)) this.loadState(hardState);
+    if (this.cfg.applied > this.raftLog.committed && this.cfg.applied <= this.raftLog.lastIndex()) {
+      // The application applies only committed entries, but may do so while
+      // the hard state that records their commit is still being written (a
+      // crash can then keep the one and lose the other): what it applied is
+      // committed.
+      this.raftLog.commitTo(this.cfg.applied);
+    }
     if (this.cfg.applied > 0) this.raftLog.appliedTo(this.cfg.applied, 0);
     this.becomeFollower(this.term, NONE);
     this.logger.info('raft member started', {

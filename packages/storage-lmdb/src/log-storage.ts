@@ -36,6 +36,15 @@ export interface PersistRequest {
   entries?: readonly Entry[] | undefined;
   /** The hard state to save. */
   hardState?: HardState | undefined;
+  /**
+   * Wait for the write to reach the disk before resolving (default true).
+   * Only a write that changes nothing a member promises — a commit index
+   * alone (the core's `Ready.mustSync` is false) — may skip it: the commit
+   * index is rebuilt from a quorum after a crash. Such a write is still
+   * committed before resolving and flushed in the background, in order
+   * with the writes that follow.
+   */
+  sync?: boolean | undefined;
 }
 
 /** What {@link LmdbLogStorage.checkIntegrity} found. */
@@ -76,6 +85,8 @@ export class LmdbLogStorage implements LogStorage {
   private last = 0;
   private lastTerm = 0;
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  /** The persist being written, which the next one waits for. */
+  private persisting: Promise<void> | undefined;
   /** The running deletion of compacted entries, if any. */
   private sweeping: Promise<void> | undefined;
 
@@ -173,19 +184,15 @@ export class LmdbLogStorage implements LogStorage {
    * resolves once it is on disk; only then may the caller send
    * `messagesAfterPersist` and call `advance()`.
    *
-   * Why a synchronous, fully synced LMDB commit (`transactionSync`): it was
-   * measured against lmdb-js's asynchronous `transaction()` followed by
-   * `flushed` (needed because with `overlappingSync` a resolved commit is
-   * only visible, not yet on disk) and against asynchronous commits with
-   * `overlappingSync` off. Each of the three costs one fdatasync and one
-   * synchronous meta-page write per commit (checked with strace); the
-   * synchronous commit saves the two hand-offs to lmdb-js's write thread,
-   * and completed 1.8 times the durable commits per second of
-   * `transaction()` + `flushed` (see BENCHMARKS.md). The price:
-   * the event loop is blocked for one commit, so messages handed to the
-   * transport just before may only leave once it returns. Because the
-   * write completes inside this call, calls cannot interleave: a second
-   * call made before the first resolved runs strictly after it.
+   * The transaction is committed and flushed on lmdb-js's write thread
+   * (with `overlappingSync`, the default, the flush runs after the commit,
+   * so a later transaction can commit while it is under way), leaving the
+   * event loop free to receive and send meanwhile. Writes queued in the same
+   * turn of the event loop — a `stateMachine.apply` started right after this
+   * call, say — join the same transaction and share its flush. Calls are
+   * ordered: one made before the previous resolved is validated and written
+   * after it. The entries are readable once the commit is done, a little
+   * before the promise resolves.
    *
    * @throws StorageUsageError (as a rejection) for input that would break
    *   the log: a gap before the new entries, non-consecutive indexes, a
@@ -194,37 +201,63 @@ export class LmdbLogStorage implements LogStorage {
    * @throws SnapshotOutOfDateError for a snapshot not newer than the log boundary
    */
   async persist(request: PersistRequest): Promise<void> {
-    this.persistWith(request);
+    await this.persistWith(request);
   }
 
   /**
-   * {@link persist}, blocking, with extra writes in the same transaction:
-   * the bootstrap records the state machine's applied index with it. Meant
-   * for this package; applications call {@link persist}.
+   * {@link persist}, with extra writes in the same transaction: the
+   * bootstrap records the state machine's applied index with it, and
+   * `RaftStorage.persistAndApply` applies committed entries. Meant for this
+   * package; applications call {@link persist}.
    */
-  persistWith(request: PersistRequest, alsoInTransaction?: () => void): void {
+  async persistWith(request: PersistRequest, alsoInTransaction?: () => void): Promise<void> {
+    while (this.persisting) await this.persisting.catch(() => {});
     this.parts.health.check();
     const plan = this.plan(request);
+    const done = this.writeQueued(plan, request.sync !== false, alsoInTransaction);
+    this.persisting = done;
+    try {
+      await done;
+    } finally {
+      if (this.persisting === done) this.persisting = undefined;
+    }
+  }
+
+  /** Queues the plan's writes on the write thread; resolves once committed and, when `durable`, flushed. */
+  private async writeQueued(plan: PersistPlan, durable: boolean, alsoInTransaction: (() => void) | undefined): Promise<void> {
+    const { health, tables } = this.parts;
+    await health.writeQueued('persist raft state', tables.root, () => {
+      this.writePlan(plan);
+      alsoInTransaction?.();
+    });
+    this.adopt(plan);
+    if (durable) await tables.root.flushed;
+  }
+
+  private writePlan(plan: PersistPlan): void {
     const { tables, meta } = this.parts;
-    this.parts.health.write('persist raft state', () =>
-      tables.root.transactionSync(() => {
-        if (plan.install) {
-          // Drops every entry at once (pages are freed, not visited one by one).
-          tables.log.clearSync();
-          meta.put('boundary', plan.install.boundary);
-          meta.put('confState', plan.install.confState);
-        }
-        for (let i = plan.truncateFrom; i <= plan.truncateTo; i++) tables.log.removeSync(logKey(i));
-        for (const e of plan.entries) {
-          const key = logKey(e.index);
-          // MDB_APPEND: faster, and LMDB refuses it if a larger key still exists.
-          tables.log.putSync(key, encodeEntry(e, key), { append: true });
-        }
-        if (plan.hardState) meta.put('hardState', plan.hardState);
-        alsoInTransaction?.();
-      }),
-    );
-    this.boundary = plan.boundary;
+    if (plan.install) {
+      // Drops every entry at once (pages are freed, not visited one by one).
+      tables.log.clearSync();
+      meta.put('boundary', plan.install.boundary);
+      meta.put('confState', plan.install.confState);
+    }
+    for (let i = plan.truncateFrom; i <= plan.truncateTo; i++) tables.log.removeSync(logKey(i));
+    for (const e of plan.entries) {
+      const key = logKey(e.index);
+      // MDB_APPEND: faster, and LMDB refuses it if a larger key still exists.
+      tables.log.putSync(key, encodeEntry(e, key), { append: true });
+    }
+    if (plan.hardState) meta.put('hardState', plan.hardState);
+  }
+
+  /**
+   * Moves the cached view of the log to what a committed plan wrote. The
+   * boundary moves only with a snapshot install: a compaction may have
+   * moved it while the plan waited for the write thread.
+   */
+  private adopt(plan: PersistPlan): void {
+    if (plan.install) this.boundary = plan.boundary;
     this.last = plan.last;
     this.lastTerm = plan.lastTerm;
     if (plan.hardState) this.hard = { ...plan.hardState };

@@ -111,7 +111,7 @@ export class RaftStorage {
       const meta = new MetaTable(tables.meta, dataDir);
       const snapshots = await SnapshotStore.open({ dir: join(dataDir, SNAPSHOT_DIR), retain, sync, logger, chunkBytes });
       const log = await LmdbLogStorage.open({ dataDir, tables, meta, snapshots, health, compactionBatch });
-      if (bootstrap && isFresh(log, meta)) bootstrapMembers(log, snapshots, meta, bootstrap);
+      if (bootstrap && isFresh(log, meta)) await bootstrapMembers(log, snapshots, meta, bootstrap);
       const stateMachine = new StateMachineStore({ dataDir, tables, meta, health, log, snapshots, snapshotChunkBytes: chunkBytes });
       return new RaftStorage(dataDir, log, snapshots, stateMachine, tables, health, dirKey);
     } catch (e) {
@@ -152,7 +152,7 @@ export class RaftStorage {
       return;
     }
     const batch = this.stateMachine.prepareApply(ready.committedEntries, applyEntry);
-    this.log.persistWith(ready, () => batch.write());
+    await this.log.persistWith(ready, () => batch.write());
     batch.done();
   }
 
@@ -180,17 +180,17 @@ function isFresh(log: LmdbLogStorage, meta: MetaTable): boolean {
  * from the same state (today: a snapshot at index 1 naming the members,
  * with an empty application state that counts as applied).
  */
-function bootstrapMembers(log: LmdbLogStorage, snapshots: SnapshotStore, meta: MetaTable, members: Required<BootstrapMembers>): void {
+async function bootstrapMembers(log: LmdbLogStorage, snapshots: SnapshotStore, meta: MetaTable, members: Required<BootstrapMembers>): Promise<void> {
   const reference = MemoryStorage.withMembers(members.voters, members.learners);
   const snapshot = reference.snapshot();
   const { hardState, confState } = reference.initialState();
   const hs = isEmptyHardState(hardState) ? undefined : hardState;
   if (snapshot.metadata.index === 0) {
-    log.persistWith({ hardState: hs }, () => meta.put('confState', confState));
+    await log.persistWith({ hardState: hs }, () => meta.put('confState', confState));
     return;
   }
   snapshots.writeSync(snapshot.metadata, EMPTY_BYTES);
-  log.persistWith({ snapshot: { metadata: snapshot.metadata, data: EMPTY_BYTES }, hardState: hs }, () =>
+  await log.persistWith({ snapshot: { metadata: snapshot.metadata, data: EMPTY_BYTES }, hardState: hs }, () =>
     meta.put('applied', { index: snapshot.metadata.index }),
   );
 }

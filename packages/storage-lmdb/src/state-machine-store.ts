@@ -129,18 +129,26 @@ export class StateMachineStore implements StateMachineReader {
    * Applies committed entries in one transaction, calling `applyEntry` for
    * each in order, and records the applied index (and the membership, if
    * an entry changed it) in the same transaction. Entries already applied
-   * are skipped, so replaying a batch after a restart is harmless. The
-   * writes are on disk when the promise resolves. If `applyEntry` throws,
-   * nothing of the batch is written and the store stops (the application's
+   * are skipped, so replaying a batch after a restart is harmless.
+   *
+   * The transaction runs on lmdb-js's write thread, sharing it with writes
+   * queued in the same turn of the event loop (a `log.persist` called just
+   * before, say). The writes are on disk when the promise resolves; with
+   * `sync: false` it resolves once they are committed (readable) and they
+   * are flushed in the background: a machine crash may then undo the latest
+   * applications together with their applied index, and they are applied
+   * again from the log, which is durable. If `applyEntry` throws, nothing
+   * of the batch is written and the store stops (the application's
    * in-memory state can no longer be trusted).
    *
    * @throws StorageUsageError (as a rejection) if the entries leave a gap after the applied index
    */
-  async apply(entries: readonly Entry[], applyEntry: ApplyEntry): Promise<void> {
+  async apply(entries: readonly Entry[], applyEntry: ApplyEntry, options: { sync?: boolean } = {}): Promise<void> {
     const batch = this.prepareApply(entries, applyEntry);
     const { tables, health } = this.parts;
-    health.write('apply committed entries', () => tables.root.transactionSync(() => batch.write()));
+    await health.writeQueued('apply committed entries', tables.root, () => batch.write());
     batch.done();
+    if (options.sync !== false) await tables.root.flushed;
   }
 
   /**

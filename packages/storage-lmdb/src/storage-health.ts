@@ -1,3 +1,4 @@
+import type { RootDatabase } from 'lmdb';
 import { StorageCorruptionError, StorageFailedError, StorageUsageError } from './errors.js';
 
 /**
@@ -10,6 +11,8 @@ export class StorageHealth {
   private closed = false;
   /** Name of the write transaction in progress, to refuse writes started from inside another. */
   private writing: string | undefined;
+  /** The refusal of a write attempted inside the one in progress. */
+  private nested: StorageUsageError | undefined;
 
   constructor(readonly dataDir: string) {}
 
@@ -47,16 +50,45 @@ export class StorageHealth {
    */
   write<T>(what: string, body: () => T): T {
     this.check();
-    if (this.writing !== undefined) {
-      throw new StorageUsageError(`cannot ${what} from inside ${this.writing}: storage writes must not nest`);
-    }
+    this.refuseNesting(what);
     this.writing = what;
     try {
-      return body();
+      const result = body();
+      // A nested write refused inside `body` (and perhaps swallowed there,
+      // an un-awaited promise) fails the outer one too.
+      if (this.nested) throw this.nested;
+      return result;
     } catch (e) {
       throw this.fail(e);
     } finally {
       this.writing = undefined;
+      this.nested = undefined;
+    }
+  }
+
+  private refuseNesting(what: string): void {
+    if (this.writing === undefined) return;
+    const error = new StorageUsageError(`cannot ${what} from inside ${this.writing}: storage writes must not nest`);
+    this.nested ??= error;
+    throw error;
+  }
+
+  /**
+   * {@link write}, queued on lmdb-js's write thread instead of committing on
+   * the caller's: resolves once the transaction is committed (visible to
+   * reads), not yet flushed — await `root.flushed` for that. Bodies queued
+   * in the same event-loop turn share one LMDB transaction, so they cost one
+   * commit and one flush; each runs as a child transaction, so a throw
+   * undoes only its own writes (and fails the store, which refuses every
+   * body queued after it).
+   */
+  async writeQueued<T>(what: string, root: RootDatabase, body: () => T): Promise<T> {
+    this.check();
+    this.refuseNesting(what);
+    try {
+      return await root.childTransaction(() => this.write(what, body));
+    } catch (e) {
+      throw this.fail(e);
     }
   }
 }

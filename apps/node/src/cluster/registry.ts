@@ -3,7 +3,8 @@
  * live in the replicated state (so a joining member learns them from the
  * snapshot) and change through the contexts of membership changes: adding a
  * member records its addresses, `UpdateNode` changes them without removing
- * and re-adding the member, removing it deletes them.
+ * and re-adding the member, removing it deletes them. A member publishes its
+ * own name and client addresses with a normal proposal.
  *
  * Layout: 0x03 | f64 member id → JSON {@link MemberInfo}.
  */
@@ -70,6 +71,16 @@ export function applyMembershipChange(table: KvTable, cc: ConfChange): void {
     };
     table.put(key, new TextEncoder().encode(JSON.stringify(info)));
   }
+}
+
+/**
+ * Records the name and client addresses a member published about itself,
+ * keeping its peer addresses (those change only through membership changes).
+ */
+export function applyMemberAttributes(table: KvTable, attrs: { id: number; name: string; clientUrls: string[] }): void {
+  const old = readMember(table, attrs.id);
+  const info: MemberInfo = { id: attrs.id, name: attrs.name, peerUrls: old?.peerUrls ?? [], clientUrls: attrs.clientUrls };
+  table.put(memberKey(attrs.id), new TextEncoder().encode(JSON.stringify(info)));
 }
 
 /** The recorded metadata of one member. */

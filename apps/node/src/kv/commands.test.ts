@@ -11,9 +11,19 @@ describe('key-value commands', () => {
     const txn = { compare: [], success: [{ request: { $case: 'requestPut' as const, value: put } }], failure: [] };
     expect(decodeCommand(encodeCommand({ type: 'txn', request: txn }))).toEqual({ type: 'txn', request: txn });
     expect(decodeCommand(encodeCommand({ type: 'compact', request: { revision: 9, physical: false } }))).toEqual({ type: 'compact', request: { revision: 9, physical: false } });
+    const attrs = { id: 3, name: 'three', clientUrls: ['127.0.0.1:2379'] };
+    expect(decodeCommand(encodeCommand({ type: 'member-attributes', request: attrs }))).toEqual({ type: 'member-attributes', request: attrs });
+  });
+
+  it('refuses malformed member attributes, naming what was expected', () => {
+    const body = new TextEncoder().encode(JSON.stringify({ id: 'x', name: 'n' }));
+    const data = new Uint8Array(body.length + 1);
+    data[0] = 5;
+    data.set(body, 1);
+    expect(() => decodeCommand(data)).toThrow(/member attributes entry is malformed \(expected \{id, name, clientUrls\}\)/);
   });
 
   it('refuses unknown tags clearly', () => {
-    expect(() => decodeCommand(Uint8Array.of(9, 1, 2))).toThrow('unknown key-value command tag 9 in a log entry of 3 bytes (expected 1-4)');
+    expect(() => decodeCommand(Uint8Array.of(9, 1, 2))).toThrow('unknown key-value command tag 9 in a log entry of 3 bytes (expected 1-5)');
   });
 });

@@ -1,17 +1,28 @@
 /**
  * The write commands replicated through the Raft log: an etcd request,
- * protobuf-encoded, behind a one-byte tag naming its type.
+ * protobuf-encoded, behind a one-byte tag naming its type. One more, not an
+ * etcd request: a member publishing its own name and client addresses
+ * (JSON), as etcd members publish their attributes with a normal proposal
+ * rather than a membership change.
  */
 import { etcdserverpb } from '@raftkit/proto';
+
+/** A member's self-published attributes. */
+export interface MemberAttributes {
+  id: number;
+  name: string;
+  clientUrls: string[];
+}
 
 /** A write the key-value state machine applies. */
 export type KvCommand =
   | { type: 'put'; request: etcdserverpb.PutRequest }
   | { type: 'delete-range'; request: etcdserverpb.DeleteRangeRequest }
   | { type: 'txn'; request: etcdserverpb.TxnRequest }
-  | { type: 'compact'; request: etcdserverpb.CompactionRequest };
+  | { type: 'compact'; request: etcdserverpb.CompactionRequest }
+  | { type: 'member-attributes'; request: MemberAttributes };
 
-const TAG = { put: 1, 'delete-range': 2, txn: 3, compact: 4 } as const;
+const TAG = { put: 1, 'delete-range': 2, txn: 3, compact: 4, 'member-attributes': 5 } as const;
 
 /** Encodes a command for a proposal. */
 export function encodeCommand(cmd: KvCommand): Uint8Array {
@@ -28,6 +39,9 @@ export function encodeCommand(cmd: KvCommand): Uint8Array {
       break;
     case 'compact':
       body = etcdserverpb.CompactionRequest.encode(cmd.request).finish();
+      break;
+    case 'member-attributes':
+      body = new TextEncoder().encode(JSON.stringify(cmd.request));
       break;
   }
   const out = new Uint8Array(body.length + 1);
@@ -56,7 +70,17 @@ export function decodeCommand(data: Uint8Array): KvCommand {
       return { type: 'txn', request: etcdserverpb.TxnRequest.decode(body) };
     case TAG.compact:
       return { type: 'compact', request: etcdserverpb.CompactionRequest.decode(body) };
+    case TAG['member-attributes']:
+      return { type: 'member-attributes', request: decodeMemberAttributes(body) };
     default:
-      throw new CommandDecodeError(`unknown key-value command tag ${data[0]} in a log entry of ${data.length} bytes (expected 1-4)`);
+      throw new CommandDecodeError(`unknown key-value command tag ${data[0]} in a log entry of ${data.length} bytes (expected 1-5)`);
   }
+}
+
+function decodeMemberAttributes(body: Uint8Array): MemberAttributes {
+  const v = JSON.parse(new TextDecoder().decode(body)) as Partial<MemberAttributes> | null;
+  if (!v || typeof v.id !== 'number' || typeof v.name !== 'string' || !Array.isArray(v.clientUrls)) {
+    throw new CommandDecodeError(`member attributes entry is malformed (expected {id, name, clientUrls}): ${JSON.stringify(v)}`);
+  }
+  return { id: v.id, name: v.name, clientUrls: v.clientUrls.map(String) };
 }

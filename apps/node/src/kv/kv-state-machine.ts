@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type AppliedEntry, type Entry, EntryType, type NodeStateMachine, type RaftLogger, type Snapshot, type SnapshotMetadata } from '@raftkit/core';
+import { type AppliedEntry, type ConfState, type Entry, EntryType, type NodeStateMachine, type RaftLogger, type Snapshot, type SnapshotMetadata } from '@raftkit/core';
 import type { RaftStorage } from '@raftkit/storage-lmdb';
-import { applyMembershipChange } from '../cluster/registry.js';
+import { applyMemberAttributes, applyMembershipChange } from '../cluster/registry.js';
 import type { KvApplyResult } from '../services/kv-service.js';
-import { decodeCommand } from './commands.js';
+import { type KvCommand, decodeCommand } from './commands.js';
 import { lmdbTable, lmdbTableReader, readOnlyTable } from './lmdb-table.js';
 import { KvError, MvccReader, MvccStore } from './mvcc.js';
 import { AppliedSessions } from './sessions.js';
@@ -26,11 +26,26 @@ export interface StateHash {
  * sessions), so a restart neither re-applies nor skips an entry.
  */
 export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefined> {
+  private membershipChanged = false;
+  /** The membership as of the last applied entry (who may publish attributes). */
+  private confState: ConfState | undefined;
+
   constructor(
     private readonly storage: RaftStorage,
     private readonly logger: RaftLogger,
     private readonly onApplied?: (index: number) => void,
   ) {}
+
+  /**
+   * True once after entries that changed the member registry (membership
+   * changes, a restored snapshot) were applied, so callers re-read peer
+   * addresses only when they may have changed.
+   */
+  takeMembershipChange(): boolean {
+    const changed = this.membershipChanged;
+    this.membershipChanged = false;
+    return changed;
+  }
 
   appliedIndex(): number {
     return this.storage.stateMachine.appliedIndex();
@@ -57,6 +72,8 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
       const table = lmdbTable(state);
       if (e.kind === 'conf-change') {
         applyMembershipChange(table, e.confChange!);
+        this.confState = e.confState;
+        this.membershipChanged = true;
         return e.confState;
       }
       if (e.kind === 'noop') return undefined;
@@ -64,15 +81,30 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
         this.logger.debug('skipping a proposal applied before', { index: e.index });
         return undefined;
       }
-      results[i] = this.applyCommand(new MvccStore(table), e.payload);
+      const cmd = decodeCommand(e.payload);
+      if (cmd.type === 'member-attributes') {
+        // Published before a removal, applied after it: the member stays gone.
+        if (isMember(this.membership(), cmd.request.id)) {
+          applyMemberAttributes(table, cmd.request);
+          this.membershipChanged = true;
+        }
+        return undefined;
+      }
+      results[i] = this.applyCommand(new MvccStore(table), cmd);
       return undefined;
-    });
+      // Applied state need not wait for the disk: after a crash the applied
+      // index rolls back with the data, and the durable log applies it again.
+    }, { sync: false });
     this.onApplied?.(entries[entries.length - 1]!.index);
     return results;
   }
 
-  private applyCommand(store: MvccStore, payload: Uint8Array): KvApplyResult {
-    const cmd = decodeCommand(payload);
+  private membership(): ConfState {
+    this.confState ??= this.storage.log.initialState().confState;
+    return this.confState;
+  }
+
+  private applyCommand(store: MvccStore, cmd: Exclude<KvCommand, { type: 'member-attributes' }>): KvApplyResult {
     try {
       switch (cmd.type) {
         case 'put':
@@ -97,6 +129,8 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
 
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
     await this.storage.stateMachine.restoreFromSnapshot(snapshot.metadata);
+    this.confState = undefined;
+    this.membershipChanged = true;
   }
 
   /**
@@ -118,4 +152,8 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     }
     return { hash: h.digest('hex'), appliedIndex, revision: this.reader().revision(), keys };
   }
+}
+
+function isMember(cs: ConfState, id: number): boolean {
+  return cs.voters.includes(id) || cs.learners.includes(id) || cs.votersOutgoing.includes(id) || cs.learnersNext.includes(id);
 }

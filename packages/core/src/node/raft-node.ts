@@ -443,20 +443,13 @@ export class RaftNode<R = unknown> {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) this.noteRole();
     if (rd.messages.length > 0) this.transport.send(rd.messages);
-    if (rd.entries.length > 0 || rd.hardState || rd.snapshot || rd.compactTo !== undefined) {
-      const started = this.clock.now();
-      await this.storage.persist({
-        entries: rd.entries,
-        ...(rd.hardState ? { hardState: rd.hardState } : {}),
-        ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-        ...(rd.compactTo !== undefined ? { compactTo: rd.compactTo } : {}),
-        mustSync: rd.mustSync,
-      });
-      if (this.halted) return;
-      let bytes = 0;
-      for (const e of rd.entries) bytes += e.data.length;
-      this.onEvent({ type: 'persisted', entries: rd.entries.length, bytes, ms: this.clock.now() - started, sync: rd.mustSync });
-    }
+    const persisting = rd.entries.length > 0 || rd.hardState || rd.snapshot || rd.compactTo !== undefined ? this.persist(rd) : undefined;
+    // Committed entries that earlier Readys already persisted are applied
+    // while this one persists (storage may share one write between them);
+    // ones this Ready brings, or any after a snapshot, wait for it.
+    const applyNow = rd.committedEntries.length > 0 && !rd.snapshot && !persistsAny(rd, rd.committedEntries) ? this.apply(rd.committedEntries) : undefined;
+    await Promise.all([persisting, applyNow]);
+    if (this.halted) return;
     if (rd.messagesAfterPersist.length > 0) this.transport.send(rd.messagesAfterPersist);
     if (rd.snapshot) {
       await this.sm.restoreSnapshot(rd.snapshot);
@@ -465,7 +458,7 @@ export class RaftNode<R = unknown> {
       this.snapshotIndex = Math.max(this.snapshotIndex, rd.snapshot.metadata.index);
       this.onEvent({ type: 'snapshot-installed', index: rd.snapshot.metadata.index });
     }
-    if (rd.committedEntries.length > 0) await this.apply(rd.committedEntries);
+    if (rd.committedEntries.length > 0 && !applyNow) await this.apply(rd.committedEntries);
     if (this.halted) return;
     for (const rs of rd.readStates) this.onReadState(rs.requestContext, rs.index);
     this.releaseReads();
@@ -473,6 +466,21 @@ export class RaftNode<R = unknown> {
     if (rd.snapshotRequested || (this.opts.snapshotInterval > 0 && this.applied - this.snapshotIndex >= this.opts.snapshotInterval)) {
       void this.startSnapshot();
     }
+  }
+
+  private async persist(rd: Ready): Promise<void> {
+    const started = this.clock.now();
+    await this.storage.persist({
+      entries: rd.entries,
+      ...(rd.hardState ? { hardState: rd.hardState } : {}),
+      ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
+      ...(rd.compactTo !== undefined ? { compactTo: rd.compactTo } : {}),
+      mustSync: rd.mustSync,
+    });
+    if (this.halted) return;
+    let bytes = 0;
+    for (const e of rd.entries) bytes += e.data.length;
+    this.onEvent({ type: 'persisted', entries: rd.entries.length, bytes, ms: this.clock.now() - started, sync: rd.mustSync });
   }
 
   private async apply(entries: Entry[]): Promise<void> {
@@ -674,4 +682,10 @@ export class RaftNode<R = unknown> {
 
 function timeoutError(what: string): RaftNodeError {
   return new RaftNodeError('timeout', `request timed out: the ${what} did not complete in time (its outcome is unknown)`);
+}
+
+/** Whether the Ready writes (or overwrites) the log at any index of `entries`. */
+function persistsAny(rd: Ready, entries: readonly Entry[]): boolean {
+  const first = rd.entries[0];
+  return first !== undefined && entries[entries.length - 1]!.index >= first.index;
 }
