@@ -26,8 +26,12 @@ export const configDefaults = {
     electionTicksMaxFactor: 2,
   },
   snapshot: {
-    /** etcd's `--snapshot-count` before 3.6. */
-    count: 10_000,
+    /**
+     * etcd's `--snapshot-count` from 3.2 to 3.5. A raftkit snapshot copies
+     * the whole key-value state (history included) to a file, so it costs
+     * in proportion to the data; see docs/decisions/0004-snapshot-interval.md.
+     */
+    count: 100_000,
     /** etcd's snapshot catch-up entries. */
     catchupEntries: 5_000,
   },

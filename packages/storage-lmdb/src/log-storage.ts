@@ -18,6 +18,7 @@ import { decodeEntry, decodeEntryTerm, encodeEntry } from './entry-codec.js';
 import type { LmdbTables } from './environment.js';
 import { StorageCorruptionError, StorageUsageError } from './errors.js';
 import { logKey, logKeyIndex } from './log-key.js';
+import { RecentEntries } from './recent-entries.js';
 import { FORMAT_VERSION, type LogBoundary, type MetaTable } from './meta-table.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { StorageHealth } from './storage-health.js';
@@ -85,6 +86,8 @@ export class LmdbLogStorage implements LogStorage {
   private last = 0;
   private lastTerm = 0;
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  /** The newest entries written, served from memory (see {@link RecentEntries}). */
+  private readonly recent = new RecentEntries();
   /** The persist being written, which the next one waits for. */
   private persisting: Promise<void> | undefined;
   /** The running deletion of compacted entries, if any. */
@@ -116,7 +119,10 @@ export class LmdbLogStorage implements LogStorage {
     return { hardState: { ...this.hard }, confState: this.confState() };
   }
 
-  /** See {@link LogStorage.entries}; every entry read is checksum-verified. */
+  /**
+   * See {@link LogStorage.entries}. The newest entries written come from
+   * memory; every entry read from disk is checksum-verified.
+   */
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
     this.parts.health.check();
     if (lo <= this.boundary.index) throw new CompactedError(lo, this.boundary.index + 1);
@@ -142,6 +148,8 @@ export class LmdbLogStorage implements LogStorage {
     if (i < this.boundary.index) throw new CompactedError(i, this.boundary.index + 1);
     if (i > this.last) throw new UnavailableError(i, this.last);
     if (i === this.last) return this.lastTerm;
+    const kept = this.recent.get(i);
+    if (kept) return kept.term;
     const key = logKey(i);
     const value = this.parts.tables.log.getBinaryFast(key);
     if (value === undefined) throw this.corrupt(i, 'the entry is missing from inside the log');
@@ -257,7 +265,12 @@ export class LmdbLogStorage implements LogStorage {
    * moved it while the plan waited for the write thread.
    */
   private adopt(plan: PersistPlan): void {
-    if (plan.install) this.boundary = plan.boundary;
+    if (plan.install) {
+      this.boundary = plan.boundary;
+      this.recent.clear();
+    }
+    if (plan.truncateFrom <= plan.truncateTo) this.recent.truncateFrom(plan.truncateFrom);
+    this.recent.append(plan.entries);
     this.last = plan.last;
     this.lastTerm = plan.lastTerm;
     if (plan.hardState) this.hard = { ...plan.hardState };
@@ -332,6 +345,8 @@ export class LmdbLogStorage implements LogStorage {
   }
 
   private readEntry(i: number): Entry {
+    const kept = this.recent.get(i);
+    if (kept) return kept;
     const key = logKey(i);
     const value = this.parts.tables.log.getBinaryFast(key);
     if (value === undefined) throw this.corrupt(i, 'the entry is missing from inside the log');

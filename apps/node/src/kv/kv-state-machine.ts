@@ -66,37 +66,59 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     const first = entries[0]!.index;
     // The store applies entries by index; the payloads travel in `entries`.
     const raw: Entry[] = entries.map((e) => ({ index: e.index, term: e.term, type: EntryType.Normal, data: EMPTY }));
+    const last = entries[entries.length - 1]!.index;
+    // One view of the transaction for the whole batch: the store and the
+    // sessions keep what every entry rewrites (the revision, the proposing
+    // member's session) in memory and write it once, after the last entry.
+    let batch: { table: KvTable; store: MvccStore; sessions: AppliedSessions } | undefined;
     await this.storage.stateMachine.apply(raw, (entry, state) => {
-      const i = entry.index - first;
-      const e = entries[i]!;
-      const table = lmdbTable(state);
-      if (e.kind === 'conf-change') {
-        applyMembershipChange(table, e.confChange!);
-        this.confState = e.confState;
-        this.membershipChanged = true;
-        return e.confState;
+      if (!batch) {
+        const table = lmdbTable(state);
+        batch = { table, store: new MvccStore(table), sessions: new AppliedSessions(table) };
       }
-      if (e.kind === 'noop') return undefined;
-      if (e.proposal && !new AppliedSessions(table).firstTime(e.proposal)) {
-        this.logger.debug('skipping a proposal applied before', { index: e.index });
-        return undefined;
-      }
-      const cmd = decodeCommand(e.payload);
-      if (cmd.type === 'member-attributes') {
-        // Published before a removal, applied after it: the member stays gone.
-        if (isMember(this.membership(), cmd.request.id)) {
-          applyMemberAttributes(table, cmd.request);
-          this.membershipChanged = true;
+      try {
+        return this.applyEntry(entries[entry.index - first]!, entry.index - first, batch, results);
+      } finally {
+        if (entry.index === last) {
+          batch.store.flush();
+          batch.sessions.flush();
         }
-        return undefined;
       }
-      results[i] = this.applyCommand(new MvccStore(table), cmd);
-      return undefined;
       // Applied state need not wait for the disk: after a crash the applied
       // index rolls back with the data, and the durable log applies it again.
     }, { sync: false });
-    this.onApplied?.(entries[entries.length - 1]!.index);
+    this.onApplied?.(last);
     return results;
+  }
+
+  private applyEntry(
+    e: AppliedEntry,
+    i: number,
+    { table, store, sessions }: { table: KvTable; store: MvccStore; sessions: AppliedSessions },
+    results: Array<KvApplyResult | undefined>,
+  ): ConfState | undefined {
+    if (e.kind === 'conf-change') {
+      applyMembershipChange(table, e.confChange!);
+      this.confState = e.confState;
+      this.membershipChanged = true;
+      return e.confState;
+    }
+    if (e.kind === 'noop') return undefined;
+    if (e.proposal && !sessions.firstTime(e.proposal)) {
+      this.logger.debug('skipping a proposal applied before', { index: e.index });
+      return undefined;
+    }
+    const cmd = decodeCommand(e.payload);
+    if (cmd.type === 'member-attributes') {
+      // Published before a removal, applied after it: the member stays gone.
+      if (isMember(this.membership(), cmd.request.id)) {
+        applyMemberAttributes(table, cmd.request);
+        this.membershipChanged = true;
+      }
+      return undefined;
+    }
+    results[i] = this.applyCommand(store, cmd);
+    return undefined;
   }
 
   private membership(): ConfState {

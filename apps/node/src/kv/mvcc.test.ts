@@ -103,6 +103,22 @@ describe('MvccStore', () => {
     expect(() => kv.compact(99)).toThrow(/future revision/);
   });
 
+  it('keeps the revision in memory through a batch and writes it once, in flush', () => {
+    const table = new MemoryTable();
+    const kv = new MvccStore(table);
+    kv.put(put('a', '1'));
+    kv.put(put('b', '2'));
+    // Another view of the table (a reader after the transaction) sees the revision only once flushed.
+    expect(new MvccStore(table).revision()).toBe(1);
+    kv.flush();
+    expect(new MvccStore(table).revision()).toBe(3);
+    const next = new MvccStore(table);
+    expect(next.put(put('a', '3')).revision).toBe(4);
+    expect(next.get(b('a'))).toMatchObject({ createRevision: 2, modRevision: 4, version: 2 });
+    next.flush();
+    expect(new MvccStore(table).revision()).toBe(4);
+  });
+
   it('drops history that compaction makes unreachable', () => {
     const table = new MemoryTable();
     const kv = new MvccStore(table);

@@ -21,8 +21,30 @@ describe('AppliedSessions', () => {
 
   it('keeps its state in the table (so it survives restarts and travels in snapshots)', () => {
     const table = new MemoryTable();
-    new AppliedSessions(table).firstTime({ member: 3, epoch: 1, seq: 5 });
+    const batch = new AppliedSessions(table);
+    batch.firstTime({ member: 3, epoch: 1, seq: 5 });
+    batch.firstTime({ member: 3, epoch: 1, seq: 6 });
+    expect(table.size).toBe(0); // nothing written before the batch ends
+    batch.flush();
     expect(new AppliedSessions(table).firstTime({ member: 3, epoch: 1, seq: 5 })).toBe(false);
+    expect(new AppliedSessions(table).firstTime({ member: 3, epoch: 1, seq: 6 })).toBe(false);
+    expect(new AppliedSessions(table).firstTime({ member: 3, epoch: 1, seq: 7 })).toBe(true);
     expect(table.size).toBe(1);
+  });
+
+  it('writes a session once per flush however many proposals of it the batch applied', () => {
+    const table = new MemoryTable();
+    let puts = 0;
+    const put = table.put.bind(table);
+    table.put = (k, v) => {
+      puts++;
+      put(k, v);
+    };
+    const batch = new AppliedSessions(table);
+    for (let seq = 1; seq <= 100; seq++) expect(batch.firstTime({ member: 1, epoch: 1, seq })).toBe(true);
+    expect(batch.firstTime({ member: 1, epoch: 1, seq: 100 })).toBe(false);
+    batch.flush();
+    batch.flush();
+    expect(puts).toBe(1);
   });
 });

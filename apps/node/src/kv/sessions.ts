@@ -29,20 +29,28 @@ interface Session {
   bits: bigint;
 }
 
-/** Applied-proposal tracking over the state table; call {@link firstTime} for every proposal applied. */
+/**
+ * Applied-proposal tracking over the state table; call {@link firstTime} for
+ * every proposal applied. One instance serves a batch of entries applied in
+ * one transaction: it keeps the sessions it touched in memory and writes
+ * them once, in {@link flush}, which the caller runs before the transaction
+ * commits.
+ */
 export class AppliedSessions {
+  private readonly touched = new Map<string, { key: Uint8Array; session: Session; dirty: boolean }>();
+
   constructor(private readonly table: KvTable) {}
 
   /** True (and recorded) the first time proposal `id` is applied; false for a repeat. */
   firstTime(id: ProposalId): boolean {
-    const key = sessionKey(id.member, id.epoch);
-    const s = this.read(key);
+    const slot = this.slot(id.member, id.epoch);
+    const s = slot.session;
     if (id.seq > s.max) {
       const shift = id.seq - s.max;
       // The old max becomes bit shift-1 of the window below the new max.
       s.bits = shift >= WINDOW ? 0n : ((s.bits << BigInt(shift)) | (s.max > 0 ? 1n << BigInt(shift - 1) : 0n)) & ((1n << BigInt(WINDOW)) - 1n);
       s.max = id.seq;
-      this.write(key, s);
+      slot.dirty = true;
       return true;
     }
     if (id.seq === s.max) return false;
@@ -52,8 +60,28 @@ export class AppliedSessions {
     const bit = 1n << BigInt(offset);
     if (s.bits & bit) return false;
     s.bits |= bit;
-    this.write(key, s);
+    slot.dirty = true;
     return true;
+  }
+
+  /** Writes the sessions changed since the last flush. */
+  flush(): void {
+    for (const slot of this.touched.values()) {
+      if (!slot.dirty) continue;
+      this.write(slot.key, slot.session);
+      slot.dirty = false;
+    }
+  }
+
+  private slot(member: number, epoch: number): { key: Uint8Array; session: Session; dirty: boolean } {
+    const name = `${member}/${epoch}`;
+    let slot = this.touched.get(name);
+    if (!slot) {
+      const key = sessionKey(member, epoch);
+      slot = { key, session: this.read(key), dirty: false };
+      this.touched.set(name, slot);
+    }
+    return slot;
   }
 
   private read(key: Uint8Array): Session {
