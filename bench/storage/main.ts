@@ -4,7 +4,7 @@
  *
  * - durable appends/s and MB/s for batches of 1, 16 and 256 entries;
  * - a Ready cycle (persist 16 entries, apply them) in two transactions or one;
- * - the three ways to wait for a durable LMDB commit (why `persist` uses `transactionSync`);
+ * - the ways to wait for a durable LMDB commit, their rates and CPU per commit;
  * - sequential reads/s and random term lookups/s;
  * - appends right after truncating a long suffix and after compacting a long prefix.
  *
@@ -54,24 +54,32 @@ function median(xs: number[]): number {
 const mb = (entriesPerSecond: number): string => fmt((entriesPerSecond * entryBytes) / 1e6, 2);
 
 /** The rate measurements, by label; all of them run in every round. */
-const rates: Record<string, () => Promise<number>> = {
-  fsync: async () => (await measureFsyncRate(parent, seconds)).perSecond,
-  'append 1': async () => (await measureAppends(parent, 1, entryBytes, seconds)).rate.perSecond,
-  'append 16': async () => (await measureAppends(parent, 16, entryBytes, seconds)).rate.perSecond,
-  'append 256': async () => (await measureAppends(parent, 256, entryBytes, seconds)).rate.perSecond,
-  'ready two': async () => (await measureReadyCycle(parent, 16, entryBytes, seconds, false)).perSecond,
-  'ready one': async () => (await measureReadyCycle(parent, 16, entryBytes, seconds, true)).perSecond,
+const rates: Record<string, () => Promise<{ perSecond: number; cpuMsPerOp: number }>> = {
+  fsync: async () => measureFsyncRate(parent, seconds),
+  'append 1': async () => (await measureAppends(parent, 1, entryBytes, seconds)).rate,
+  'append 16': async () => (await measureAppends(parent, 16, entryBytes, seconds)).rate,
+  'append 256': async () => (await measureAppends(parent, 256, entryBytes, seconds)).rate,
+  'ready two': async () => measureReadyCycle(parent, 16, entryBytes, seconds, false),
+  'ready one': async () => measureReadyCycle(parent, 16, entryBytes, seconds, true),
 };
 for (const s of COMMIT_STRATEGIES) {
-  for (const b of [1, 16]) rates[`${s}|${b}`] = async () => (await measureCommitStrategy(parent, s, b, entryBytes, seconds)).perSecond;
+  for (const b of [1, 16]) rates[`${s}|${b}`] = async () => measureCommitStrategy(parent, s, b, entryBytes, seconds);
 }
 
 try {
   console.log(`# Storage benchmark: ${entryBytes} B entries, ${seconds} s per run, median of ${rounds} interleaved runs, in ${parent}\n`);
 
   const samples = new Map<string, number[]>(Object.keys(rates).map((k) => [k, []]));
-  for (let r = 0; r < rounds; r++) for (const [label, run] of Object.entries(rates)) samples.get(label)!.push(await run());
+  const cpuSamples = new Map<string, number[]>(Object.keys(rates).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [label, run] of Object.entries(rates)) {
+      const result = await run();
+      samples.get(label)!.push(result.perSecond);
+      cpuSamples.get(label)!.push(result.cpuMsPerOp);
+    }
+  }
   const rate = (label: string): number => median(samples.get(label)!);
+  const cpuMs = (label: string): string => fmt(median(cpuSamples.get(label)!), 3);
   const spread = (label: string): string => {
     const xs = samples.get(label)!;
     return `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
@@ -79,24 +87,26 @@ try {
 
   const fsync = rate('fsync');
   console.log(`Raw disk: ${fmt(fsync)} fdatasync/s (4 KiB writes; runs ranged ${spread('fsync')})\n`);
-  console.log('| Durable appends (`log.persist`) | persists/s | entries/s | MB/s | vs raw fsync |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| Durable appends (`log.persist`) | persists/s | entries/s | MB/s | vs raw fsync | CPU ms/persist |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const b of [1, 16, 256]) {
     const p = rate(`append ${b}`);
-    console.log(`| batch of ${b} | ${fmt(p)} | ${fmt(p * b)} | ${mb(p * b)} | ${fmt(p / fsync, 2)}× |`);
+    console.log(`| batch of ${b} | ${fmt(p)} | ${fmt(p * b)} | ${mb(p * b)} | ${fmt(p / fsync, 2)}× | ${cpuMs(`append ${b}`)} |`);
   }
   for (const [label, name] of [
     ['ready two', 'Ready of 16: `persist`, then `stateMachine.apply`'],
     ['ready one', 'Ready of 16: `persistAndApply` (one transaction)'],
   ] as const) {
     const p = rate(label);
-    console.log(`| ${name} | ${fmt(p)} | ${fmt(p * 16)} | ${mb(p * 16)} | ${fmt(p / fsync, 2)}× |`);
+    console.log(`| ${name} | ${fmt(p)} | ${fmt(p * 16)} | ${mb(p * 16)} | ${fmt(p / fsync, 2)}× | ${cpuMs(label)} |`);
   }
   console.log();
 
-  console.log('| Waiting for a durable LMDB commit | commits/s, batch 1 | commits/s, batch 16 |');
-  console.log('|---|---:|---:|');
-  for (const s of COMMIT_STRATEGIES as CommitStrategy[]) console.log(`| ${s} | ${fmt(rate(`${s}|1`))} | ${fmt(rate(`${s}|16`))} |`);
+  console.log('| Waiting for a durable LMDB commit | commits/s, batch 1 | CPU ms/commit, batch 1 | commits/s, batch 16 | CPU ms/commit, batch 16 |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const s of COMMIT_STRATEGIES as CommitStrategy[]) {
+    console.log(`| ${s} | ${fmt(rate(`${s}|1`))} | ${cpuMs(`${s}|1`)} | ${fmt(rate(`${s}|16`))} | ${cpuMs(`${s}|16`)} |`);
+  }
   console.log();
 
   const reads = await measureReads(parent, logEntries, entryBytes, seconds);

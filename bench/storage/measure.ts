@@ -7,11 +7,14 @@ export interface Rate {
   seconds: number;
   /** Calls per second. */
   perSecond: number;
+  /** CPU time of the whole process (every thread) per call, in milliseconds. */
+  cpuMsPerOp: number;
 }
 
 /** Calls `op` back to back for about `seconds` (at least once) and reports the rate. */
 export async function runFor(seconds: number, op: () => unknown): Promise<Rate> {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const deadline = start + seconds * 1000;
   let ops = 0;
   do {
@@ -19,7 +22,8 @@ export async function runFor(seconds: number, op: () => unknown): Promise<Rate> 
     ops += 1;
   } while (performance.now() < deadline);
   const elapsed = (performance.now() - start) / 1000;
-  return { ops, seconds: elapsed, perSecond: ops / elapsed };
+  const cpu = process.cpuUsage(cpuStart);
+  return { ops, seconds: elapsed, perSecond: ops / elapsed, cpuMsPerOp: (cpu.user + cpu.system) / 1000 / ops };
 }
 
 /** How long `op` takes once, in milliseconds. */
