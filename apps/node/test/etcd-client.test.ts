@@ -59,10 +59,15 @@ describe('the etcd3 client against a 3-member cluster', () => {
         const refused = await client.if(`${p}greeting`, 'Value', '==', 'hello').then(client.put(`${p}greeting`).value('hola')).commit();
         expect(refused.succeeded).toBe(false);
         expect(await client.get(`${p}greeting`).string()).toBe('bonjour');
-        // Versions and revisions as etcd reports them.
-        const kv = (await client.get(`${p}greeting`).exec()).kvs[0]!;
-        expect(kv.version).toBe('2');
+        // Versions and revisions as etcd reports them; a read's header carries
+        // the store's revision, which includes the write just acknowledged.
+        const put = await client.put(`${p}greeting`).value('salut').exec();
+        const read = await client.get(`${p}greeting`).exec();
+        const kv = read.kvs[0]!;
+        expect(kv.version).toBe('3');
         expect(Number(kv.mod_revision)).toBeGreaterThan(Number(kv.create_revision));
+        expect(kv.mod_revision).toBe(put.header.revision);
+        expect(Number(read.header.revision)).toBeGreaterThanOrEqual(Number(put.header.revision));
       } finally {
         client.close();
       }

@@ -29,6 +29,13 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
   private membershipChanged = false;
   /** The membership as of the last applied entry (who may publish attributes). */
   private confState: ConfState | undefined;
+  /**
+   * The revision as of the last applied entry, kept so that reads need not
+   * read it from LMDB twice per request. Set in the same turn as the apply
+   * commits (no read can run between the two); dropped when a snapshot
+   * replaces the state.
+   */
+  private revision: number | undefined;
 
   constructor(
     private readonly storage: RaftStorage,
@@ -53,7 +60,9 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
 
   /** The store as of the last applied entry (for reads). */
   reader(): MvccReader {
-    return new MvccReader(lmdbTableReader(this.storage.stateMachine));
+    const table = lmdbTableReader(this.storage.stateMachine);
+    this.revision ??= new MvccReader(table).revision();
+    return new MvccReader(table, this.revision);
   }
 
   /** A read-only table view (for read-only transactions). */
@@ -87,6 +96,9 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
       // Applied state need not wait for the disk: after a crash the applied
       // index rolls back with the data, and the durable log applies it again.
     }, { sync: false });
+    // A batch that never looked at the revision (no-ops, membership) left it as it was.
+    const revision = batch?.store.knownRevision();
+    if (revision !== undefined) this.revision = revision;
     this.onApplied?.(last);
     return results;
   }
@@ -151,6 +163,7 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
 
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
     await this.storage.stateMachine.restoreFromSnapshot(snapshot.metadata);
+    this.revision = undefined;
     this.confState = undefined;
     this.membershipChanged = true;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { etcdserverpb } from '@raftkit/proto';
-import { KvError, MvccStore, emptyRange } from './mvcc.js';
+import { KvError, MvccReader, MvccStore, emptyRange } from './mvcc.js';
 
 type Compare = etcdserverpb.Compare;
 import { MemoryTable } from './table.js';
@@ -117,6 +117,16 @@ describe('MvccStore', () => {
     expect(next.get(b('a'))).toMatchObject({ createRevision: 2, modRevision: 4, version: 2 });
     next.flush();
     expect(new MvccStore(table).revision()).toBe(4);
+  });
+
+  it('answers reads with a revision the caller keeps in memory, without reading it', () => {
+    const table = new MemoryTable();
+    const kv = new MvccStore(table);
+    kv.put(put('a', '1'));
+    kv.flush();
+    const reader = new MvccReader(table, 7);
+    expect(reader.revision()).toBe(7);
+    expect(new MvccReader(table).revision()).toBe(2);
   });
 
   it('drops history that compaction makes unreachable', () => {

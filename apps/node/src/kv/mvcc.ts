@@ -169,10 +169,19 @@ function rangeBounds(key: Uint8Array, rangeEnd: Uint8Array): { start: Uint8Array
 
 /** Reads of the store that need no write transaction (serializable reads, the hash for `check`). */
 export class MvccReader {
-  constructor(protected readonly table: KvTableReader) {}
+  /**
+   * @param revisionInMemory the table's current revision when the caller keeps
+   *   it in memory (the state machine does, for reads), so it is not read
+   *   from the table on every request
+   */
+  constructor(
+    protected readonly table: KvTableReader,
+    private readonly revisionInMemory?: number,
+  ) {}
 
   /** The current revision: 1 for an empty store, raised by every write transaction. */
   revision(): number {
+    if (this.revisionInMemory !== undefined) return this.revisionInMemory;
     const b = this.table.get(META_REVISION);
     return b ? readU64(b, 0) : 1;
   }
@@ -305,6 +314,11 @@ export class MvccStore extends MvccReader {
 
   override revision(): number {
     this.current ??= super.revision();
+    return this.current;
+  }
+
+  /** The revision if this store has read or raised it, without reading the table (which may be closed by now). */
+  knownRevision(): number | undefined {
     return this.current;
   }
 
