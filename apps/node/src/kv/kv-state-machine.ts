@@ -11,6 +11,13 @@ import type { KvTable } from './table.js';
 
 const EMPTY = new Uint8Array(0);
 
+/** The apply transaction's views, shared by every entry of one batch. */
+interface ApplyBatch {
+  table: KvTable;
+  store: MvccStore;
+  sessions: AppliedSessions;
+}
+
 /** A digest of the key-value data at one applied index, for cross-member checks. */
 export interface StateHash {
   hash: string;
@@ -60,9 +67,9 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
 
   /** The store as of the last applied entry (for reads). */
   reader(): MvccReader {
-    const table = lmdbTableReader(this.storage.stateMachine);
-    this.revision ??= new MvccReader(table).revision();
-    return new MvccReader(table, this.revision);
+    const reader = new MvccReader(lmdbTableReader(this.storage.stateMachine), this.revision);
+    this.revision = reader.revision();
+    return reader;
   }
 
   /** A read-only table view (for read-only transactions). */
@@ -79,7 +86,7 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     // One view of the transaction for the whole batch: the store and the
     // sessions keep what every entry rewrites (the revision, the proposing
     // member's session) in memory and write it once, after the last entry.
-    let batch: { table: KvTable; store: MvccStore; sessions: AppliedSessions } | undefined;
+    let batch: ApplyBatch | undefined;
     await this.storage.stateMachine.apply(raw, (entry, state) => {
       if (!batch) {
         const table = lmdbTable(state);
@@ -106,7 +113,7 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
   private applyEntry(
     e: AppliedEntry,
     i: number,
-    { table, store, sessions }: { table: KvTable; store: MvccStore; sessions: AppliedSessions },
+    { table, store, sessions }: ApplyBatch,
     results: Array<KvApplyResult | undefined>,
   ): ConfState | undefined {
     if (e.kind === 'conf-change') {

@@ -170,20 +170,27 @@ function rangeBounds(key: Uint8Array, rangeEnd: Uint8Array): { start: Uint8Array
 /** Reads of the store that need no write transaction (serializable reads, the hash for `check`). */
 export class MvccReader {
   /**
-   * @param revisionInMemory the table's current revision when the caller keeps
-   *   it in memory (the state machine does, for reads), so it is not read
-   *   from the table on every request
+   * @param current the table's current revision when the caller keeps it in
+   *   memory (the state machine does, for reads); otherwise it is read from
+   *   the table once, on first use
    */
   constructor(
     protected readonly table: KvTableReader,
-    private readonly revisionInMemory?: number,
+    protected current?: number,
   ) {}
 
   /** The current revision: 1 for an empty store, raised by every write transaction. */
   revision(): number {
-    if (this.revisionInMemory !== undefined) return this.revisionInMemory;
-    const b = this.table.get(META_REVISION);
-    return b ? readU64(b, 0) : 1;
+    if (this.current === undefined) {
+      const b = this.table.get(META_REVISION);
+      this.current = b ? readU64(b, 0) : 1;
+    }
+    return this.current;
+  }
+
+  /** The revision if it was given or already read, without reading the table (which may be closed by now). */
+  knownRevision(): number | undefined {
+    return this.current;
   }
 
   /** The compacted revision: reads below it are refused. */
@@ -305,21 +312,10 @@ export interface WriteResult<T> {
 export class MvccStore extends MvccReader {
   private sub = 0;
   private txnRev = 0;
-  private current: number | undefined;
   private revisionChanged = false;
 
   constructor(protected override readonly table: KvTable) {
     super(table);
-  }
-
-  override revision(): number {
-    this.current ??= super.revision();
-    return this.current;
-  }
-
-  /** The revision if this store has read or raised it, without reading the table (which may be closed by now). */
-  knownRevision(): number | undefined {
-    return this.current;
   }
 
   /** Writes what the batch changed and is kept in memory (the revision); call once, last, inside the transaction. */
