@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { MemberDirectory } from './cluster/directory.js';
 import { readMember } from './cluster/registry.js';
 import { ETCD_ERRORS, grpcError } from './grpc-errors.js';
-import { type KvCommand, encodeCommand } from './kv/commands.js';
+import { type KvCommand, type MemberAttributes, encodeCommand } from './kv/commands.js';
 import { KvStateMachine } from './kv/kv-state-machine.js';
 import { lmdbTableReader } from './kv/lmdb-table.js';
 import { raftLogger } from './logging.js';
@@ -276,7 +276,8 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
  * Records this member's name and addresses in the replicated member
  * registry (as etcd members publish their client URLs), so every member and
  * `raftctl` can find it even when the others were configured with peer
- * addresses only. Retries until the registry agrees.
+ * addresses only. Retries until one publication is applied (or the registry
+ * already agrees).
  */
 class SelfPublisher {
   private done = false;
@@ -294,19 +295,26 @@ class SelfPublisher {
     if (this.done || this.inFlight || this.node.failed || this.node.raw.raft.lead === 0) return;
     const cs = this.node.raw.raft.trk.confState();
     if (![...cs.voters, ...cs.learners, ...cs.votersOutgoing].includes(this.config.id)) return;
-    const want = { id: this.config.id, name: this.config.self.name ?? `member-${this.config.id}`, clientUrls: this.clientUrls };
+    // Without a configured name the member publishes none, so the name the
+    // operator gave at `member add` (or `member update`) stays.
+    const name = this.config.self.name;
+    const want: MemberAttributes = { id: this.config.id, ...(name !== undefined ? { name } : {}), clientUrls: this.clientUrls };
     const have = readMember(lmdbTableReader(this.storage.stateMachine), this.config.id);
-    if (have && have.name === want.name && have.clientUrls.join() === want.clientUrls.join()) {
+    if (have && (name === undefined || have.name === name) && have.clientUrls.join() === want.clientUrls.join()) {
       this.done = true;
       return;
     }
     this.inFlight = true;
     // A normal proposal, not a membership change, so it never holds up (or
-    // is refused for) an operator's membership change.
+    // is refused for) an operator's membership change. Published once per
+    // start, like etcd's: an operator's later `member update` is not undone.
     this.node
       .propose(encodeCommand({ type: 'member-attributes', request: want }))
       .then(
-        () => this.logger.info({ clientUrls: want.clientUrls }, 'published this member\'s addresses to the cluster'),
+        () => {
+          this.done = true;
+          this.logger.info({ clientUrls: want.clientUrls }, 'published this member\'s addresses to the cluster');
+        },
         (e: Error) => this.logger.debug({ err: e }, 'publishing this member\'s addresses failed; will retry'),
       )
       .finally(() => {

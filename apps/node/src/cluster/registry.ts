@@ -77,9 +77,9 @@ export function applyMembershipChange(table: KvTable, cc: ConfChange): void {
  * Records the name and client addresses a member published about itself,
  * keeping its peer addresses (those change only through membership changes).
  */
-export function applyMemberAttributes(table: KvTable, attrs: { id: number; name: string; clientUrls: string[] }): void {
+export function applyMemberAttributes(table: KvTable, attrs: { id: number; name?: string; clientUrls: string[] }): void {
   const old = readMember(table, attrs.id);
-  const info: MemberInfo = { id: attrs.id, name: attrs.name, peerUrls: old?.peerUrls ?? [], clientUrls: attrs.clientUrls };
+  const info: MemberInfo = { id: attrs.id, name: attrs.name ?? old?.name ?? '', peerUrls: old?.peerUrls ?? [], clientUrls: attrs.clientUrls };
   table.put(memberKey(attrs.id), new TextEncoder().encode(JSON.stringify(info)));
 }
 

@@ -13,14 +13,21 @@ describe('key-value commands', () => {
     expect(decodeCommand(encodeCommand({ type: 'compact', request: { revision: 9, physical: false } }))).toEqual({ type: 'compact', request: { revision: 9, physical: false } });
     const attrs = { id: 3, name: 'three', clientUrls: ['127.0.0.1:2379'] };
     expect(decodeCommand(encodeCommand({ type: 'member-attributes', request: attrs }))).toEqual({ type: 'member-attributes', request: attrs });
+    // A member started without a name publishes none.
+    const nameless = { id: 4, clientUrls: ['127.0.0.1:2479'] };
+    expect(decodeCommand(encodeCommand({ type: 'member-attributes', request: nameless }))).toEqual({ type: 'member-attributes', request: nameless });
   });
 
   it('refuses malformed member attributes, naming what was expected', () => {
-    const body = new TextEncoder().encode(JSON.stringify({ id: 'x', name: 'n' }));
-    const data = new Uint8Array(body.length + 1);
-    data[0] = 5;
-    data.set(body, 1);
-    expect(() => decodeCommand(data)).toThrow(/member attributes entry is malformed \(expected \{id, name, clientUrls\}\)/);
+    const entry = (v: unknown): Uint8Array => {
+      const body = new TextEncoder().encode(JSON.stringify(v));
+      const data = new Uint8Array(body.length + 1);
+      data[0] = 5;
+      data.set(body, 1);
+      return data;
+    };
+    expect(() => decodeCommand(entry({ id: 'x', name: 'n' }))).toThrow(/member attributes entry is malformed \(expected \{id, name\?, clientUrls\}\)/);
+    expect(() => decodeCommand(entry({ id: 1, name: 7, clientUrls: [] }))).toThrow(/member attributes entry is malformed/);
   });
 
   it('refuses unknown tags clearly', () => {

@@ -7,10 +7,14 @@
  */
 import { etcdserverpb } from '@raftkit/proto';
 
-/** A member's self-published attributes. */
+/**
+ * A member's self-published attributes. `name` is present only when the
+ * member was started with one; without it the name the operator gave (at
+ * `member add` or `member update`) stays.
+ */
 export interface MemberAttributes {
   id: number;
-  name: string;
+  name?: string;
   clientUrls: string[];
 }
 
@@ -79,8 +83,8 @@ export function decodeCommand(data: Uint8Array): KvCommand {
 
 function decodeMemberAttributes(body: Uint8Array): MemberAttributes {
   const v = JSON.parse(new TextDecoder().decode(body)) as Partial<MemberAttributes> | null;
-  if (!v || typeof v.id !== 'number' || typeof v.name !== 'string' || !Array.isArray(v.clientUrls)) {
-    throw new CommandDecodeError(`member attributes entry is malformed (expected {id, name, clientUrls}): ${JSON.stringify(v)}`);
+  if (!v || typeof v.id !== 'number' || (v.name !== undefined && typeof v.name !== 'string') || !Array.isArray(v.clientUrls)) {
+    throw new CommandDecodeError(`member attributes entry is malformed (expected {id, name?, clientUrls}): ${JSON.stringify(v)}`);
   }
-  return { id: v.id, name: v.name, clientUrls: v.clientUrls.map(String) };
+  return { id: v.id, ...(v.name !== undefined ? { name: v.name } : {}), clientUrls: v.clientUrls.map(String) };
 }

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppliedEntry, EntryType, type RaftLogger } from '@raftkit/core';
+import { type AppliedEntry, ConfChangeTransition, ConfChangeType, EntryType, type RaftLogger } from '@raftkit/core';
 import { RaftStorage } from '@raftkit/storage-lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeMemberContext, readMember } from '../cluster/registry.js';
 import { encodeCommand } from './commands.js';
 import { KvStateMachine } from './kv-state-machine.js';
 
@@ -33,8 +34,8 @@ describe('KvStateMachine', () => {
   });
 
   /** Appends entries to the log (the store applies only what the log holds) and applies them. */
-  async function apply(...kinds: Array<{ kind: 'noop' } | { kind: 'normal'; payload: Uint8Array }>) {
-    const entries: AppliedEntry[] = kinds.map((k) => ({ index: next++, term: 1, kind: k.kind, payload: k.kind === 'normal' ? k.payload : new Uint8Array() }));
+  async function apply(...kinds: Array<{ kind: 'noop' } | { kind: 'normal'; payload: Uint8Array } | Pick<AppliedEntry, 'kind' | 'confChange' | 'confState'>>) {
+    const entries: AppliedEntry[] = kinds.map((k) => ({ payload: new Uint8Array(), ...k, index: next++, term: 1 }));
     await storage.log.persist({
       entries: entries.map((e) => ({ index: e.index, term: e.term, type: EntryType.Normal, data: e.payload })),
       hardState: { term: 1, vote: 1, commit: entries[entries.length - 1]!.index },
@@ -62,5 +63,29 @@ describe('KvStateMachine', () => {
     await storage.close();
     storage = await RaftStorage.open({ dataDir: dir });
     expect(new KvStateMachine(storage, quiet).reader().revision()).toBe(3);
+  });
+
+  it("keeps the name an operator gave a member that publishes its addresses without one", async () => {
+    const member = (name?: string) => ({
+      kind: 'conf-change' as const,
+      confChange: {
+        transition: ConfChangeTransition.Auto,
+        changes: [{ type: name === undefined ? ConfChangeType.AddLearner : ConfChangeType.UpdateNode, nodeId: 2 }],
+        context: encodeMemberContext({ name: name ?? 'm2', peerUrls: ['127.0.0.1:2480'] }),
+      },
+      confState: { voters: [1], learners: [2], votersOutgoing: [], learnersNext: [], autoLeave: false },
+    });
+    const attributes = (request: { id: number; name?: string; clientUrls: string[] }) => ({ kind: 'normal' as const, payload: encodeCommand({ type: 'member-attributes', request }) });
+    const registry = () => readMember(sm.readTable(), 2);
+
+    await apply(member());
+    await apply(attributes({ id: 2, clientUrls: ['127.0.0.1:2479'] }));
+    expect(registry()).toEqual({ id: 2, name: 'm2', peerUrls: ['127.0.0.1:2480'], clientUrls: ['127.0.0.1:2479'] });
+    await apply(member('two'));
+    await apply(attributes({ id: 2, clientUrls: ['127.0.0.1:2479'] }));
+    expect(registry()?.name).toBe('two');
+    // A member started with a name of its own publishes it.
+    await apply(attributes({ id: 2, name: 'beta', clientUrls: ['127.0.0.1:2479'] }));
+    expect(registry()?.name).toBe('beta');
   });
 });
