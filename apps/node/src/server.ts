@@ -146,7 +146,8 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
           // A commit index alone need not wait for the disk (etcd's MustSync).
           sync: u.mustSync,
         });
-        if (u.compactTo !== undefined) {
+        // An operator's `raftctl compact` may already have gone further.
+        if (u.compactTo !== undefined && u.compactTo >= storage.log.firstIndex()) {
           storage.log.compact(u.compactTo).catch((e: Error) => logger.error({ err: e }, 'log compaction failed'));
         }
       },

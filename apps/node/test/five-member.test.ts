@@ -18,7 +18,7 @@ describe('five members, two stopped, 1000 writes through a follower', () => {
 
   it('commits every write once, in one order, everywhere; the stopped members catch up', async () => {
     c = await LocalCluster.create([1, 2, 3, 4, 5], {
-      // Snapshots every 200 entries keeping 50 behind, so the restarted members need one.
+      // Compacts every 200 entries keeping 50 behind, so the restarted members need a snapshot (built on demand).
       flags: ['--tick-ms', '50', '--heartbeat-ticks', '1', '--election-ticks', '10', '--snapshot-count', '200', '--snapshot-catchup-entries', '50'],
     });
     const cluster = c;

@@ -27,11 +27,11 @@ export const configDefaults = {
   },
   snapshot: {
     /**
-     * etcd's `--snapshot-count` from 3.2 to 3.5. A raftkit snapshot copies
-     * the whole key-value state (history included) to a file, so it costs
-     * in proportion to the data; see docs/decisions/0004-snapshot-interval.md.
+     * etcd 3.6's `--snapshot-count`: the log is compacted every this many
+     * applied entries, without copying the state; snapshots are built only
+     * for followers that need one (docs/decisions/0005-snapshots-on-demand.md).
      */
-    count: 100_000,
+    count: 10_000,
     /** etcd's snapshot catch-up entries. */
     catchupEntries: 5_000,
   },

@@ -23,7 +23,7 @@ describe('defaults', () => {
       listen: { client: [local(2379)], peer: [local(2380)], metrics: [local(2381)] },
       advertise: { client: [local(2379)] },
       timing: { tickMs: 100, heartbeatTicks: 1, electionTicks: 10, electionTicksMax: 20 },
-      snapshot: { count: 100_000, catchupEntries: 5_000 },
+      snapshot: { count: 10_000, catchupEntries: 5_000 },
       limits: {
         maxRequestBytes: 1_572_864,
         maxPeerMessageBytes: 4_194_304,
@@ -273,7 +273,7 @@ describe('precedence: flags beat the environment, which beats the file, which be
       env: ['RAFTKIT_SNAPSHOT_COUNT', '2'],
       flag: ['--snapshot-count', '3'],
       read: (c) => c.snapshot.count,
-      values: { file: 1, env: 2, flag: 3, default: 100_000 },
+      values: { file: 1, env: 2, flag: 3, default: 10_000 },
     },
     {
       name: 'log.level',

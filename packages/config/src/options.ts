@@ -218,7 +218,7 @@ export const configOptions: readonly ConfigOption[] = [
     kind: 'integer',
     valueName: 'N',
     group: 'Snapshots',
-    description: 'Applied entries between two snapshots.',
+    description: 'Applied entries between two compactions of the log (snapshots are built when a follower needs one).',
     defaultText: String(d.snapshot.count),
   }),
   option({
@@ -227,7 +227,7 @@ export const configOptions: readonly ConfigOption[] = [
     kind: 'integer',
     valueName: 'N',
     group: 'Snapshots',
-    description: 'Entries kept behind a snapshot so slow followers catch up without one.',
+    description: 'Entries kept when the log is compacted so slow followers catch up without a snapshot.',
     defaultText: String(d.snapshot.catchupEntries),
   }),
   option({

@@ -115,10 +115,20 @@ export class Raft {
   randomizedElectionTimeout = 0;
   /** ReadIndex requests a new leader holds until it commits an entry of its own term. */
   pendingReadIndexMessages: Message[] = [];
-  /** The leader needs a snapshot newer than the storage's latest (one that names a new member). */
+  /**
+   * The leader needs a snapshot newer than the storage's latest: one that
+   * names a new member, or one at all when the log was compacted past the
+   * latest (the application compacts without snapshots and builds them on
+   * demand).
+   */
   snapshotRequested = false;
-  /** Index of the latest durable snapshot the application reported. */
-  snapshotIndex: number;
+  /**
+   * The log may be discarded through this index: the latest durable
+   * snapshot the application reported, or the index its own durable state
+   * covers when it keeps that state with the log (see
+   * RawNode.reportCompactable).
+   */
+  compactableIndex: number;
 
   private readonly cfg: ResolvedRaftConfig;
   private readonly logger: RaftLogger;
@@ -132,7 +142,7 @@ export class Raft {
     this.raftLog = new RaftLog(this.cfg.storage, this.logger, this.cfg.maxCommittedSizePerReady);
     this.trk = new ProgressTracker(this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
-    this.snapshotIndex = latestSnapshotIndex(this.cfg.storage);
+    this.compactableIndex = latestSnapshotIndex(this.cfg.storage);
 
     const { hardState, confState } = this.cfg.storage.initialState();
     const restored = restoreConfState(this.newTracker(), this.raftLog.lastIndex(), confState);
@@ -258,7 +268,11 @@ export class Raft {
       snapshot = this.raftLog.snapshot();
     } catch (e) {
       if (e instanceof SnapshotTemporarilyUnavailableError) {
-        this.logger.debug('snapshot temporarily unavailable', { to });
+        // The log was compacted past the latest snapshot (or one is being
+        // built): ask the application for one (Ready.snapshotRequested) and
+        // retry on the next heartbeat response.
+        if (!this.snapshotRequested) this.logger.info('follower needs a snapshot and none covers the compacted log; requesting one', { to });
+        this.snapshotRequested = true;
         return false;
       }
       throw e;
@@ -1198,7 +1212,7 @@ export class Raft {
    * discarded beyond what already is.
    */
   compactionIndex(): number {
-    let target = Math.min(this.snapshotIndex, this.raftLog.applied) - this.cfg.logTailAfterSnapshot;
+    let target = Math.min(this.compactableIndex, this.raftLog.applied) - this.cfg.logTailAfterSnapshot;
     if (this.state === StateRole.Leader) {
       for (const [id, pr] of this.trk.progress) {
         if (id !== this.id && pr.state === ProgressState.Snapshot && pr.pendingSnapshot > 0) {

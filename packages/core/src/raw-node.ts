@@ -64,14 +64,15 @@ export interface Ready {
   mustSync: boolean;
   /**
    * Stored entries up to and including this index may now be discarded
-   * (after the snapshot that covers them is durable). Set only when there
-   * is something new to discard; see {@link RawNode.reportSnapshotTaken}.
+   * (a durable snapshot or the application's durable state covers them).
+   * Set only when there is something new to discard; see
+   * {@link RawNode.reportSnapshotTaken} and {@link RawNode.reportCompactable}.
    */
   compactTo?: number;
   /**
    * The leader needs a snapshot newer than the latest stored one (it must
-   * name a member added since): take one at the applied index and report it
-   * with {@link RawNode.reportSnapshotTaken}.
+   * name a member added since, or the log was compacted past it): take one
+   * at the applied index and report it with {@link RawNode.reportSnapshotTaken}.
    */
   snapshotRequested?: boolean;
 }
@@ -291,8 +292,31 @@ export class RawNode {
     if (index > r.raftLog.applied) {
       throw new RaftUsageError(`snapshot index ${index} is beyond the applied index ${r.raftLog.applied}`);
     }
-    r.snapshotIndex = Math.max(r.snapshotIndex, index);
+    r.compactableIndex = Math.max(r.compactableIndex, index);
     r.snapshotRequested = false;
+  }
+
+  /**
+   * Reports that the application's own state through applied index `index`
+   * is durable where a crash cannot keep a compaction of the log while
+   * losing that state (it lives in the same atomic store as the log, say),
+   * so the log may be compacted through it without a snapshot. Snapshots are
+   * then built only on demand: when a follower needs entries that are gone,
+   * storage's `snapshot()` throws SnapshotTemporarilyUnavailableError and
+   * {@link Ready.snapshotRequested} asks for one. This is etcd's design.
+   *
+   * @example
+   * ```ts
+   * // every N applied entries, with the state machine's data in the log's LMDB environment:
+   * node.reportCompactable(stateMachine.appliedIndex());
+   * ```
+   */
+  reportCompactable(index: number): void {
+    const r = this.raft;
+    if (index > r.raftLog.applied) {
+      throw new RaftUsageError(`compactable index ${index} is beyond the applied index ${r.raftLog.applied}`);
+    }
+    r.compactableIndex = Math.max(r.compactableIndex, index);
   }
 
   /** Tells the leader that the last message to `id` could not be delivered. */

@@ -3,7 +3,7 @@
  * what followers need, stale and duplicate snapshots (scenarios 19-22).
  */
 import { describe, expect, it } from 'vitest';
-import { RaftUsageError } from './errors.js';
+import { RaftUsageError, SnapshotTemporarilyUnavailableError } from './errors.js';
 import { SnapshotStatus } from './raw-node.js';
 import { ProgressState } from './tracker/progress.js';
 import { TestCluster } from './test-support/cluster.js';
@@ -24,6 +24,33 @@ describe('snapshots', () => {
     expect(c.sentOfType(MessageType.Snap).filter((m) => m.to === 3)).toHaveLength(1);
     expect(c.appliedData(3)).toEqual(c.appliedData(1));
     expect(c.appliedData(3).at(-1)).toBe('after-snapshot');
+  });
+
+  it('compacts without a snapshot and builds one only when a follower needs it (on-demand snapshots)', () => {
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 5 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 50; i++) c.propose(1, `w${i}`);
+    c.reportCompactable(1);
+    c.propose(1, 'after-compaction');
+    const leader = c.member(1).storage;
+    expect(leader.firstIndex()).toBeGreaterThan(40);
+    // No snapshot covers the compacted log yet: storage cannot offer one.
+    expect(() => leader.snapshot()).toThrow(SnapshotTemporarilyUnavailableError);
+    c.restart(3);
+    c.tickAll(3);
+    // The leader asked for one (Ready.snapshotRequested), sent it, and the follower caught up.
+    expect(leader.snapshot().metadata.index).toBeGreaterThanOrEqual(leader.firstIndex() - 1);
+    expect(c.sentOfType(MessageType.Snap).filter((m) => m.to === 3)).toHaveLength(1);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+    expect(c.appliedData(3).at(-1)).toBe('after-compaction');
+  });
+
+  it('refuses a compactable index beyond the applied index', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    const applied = c.node(1).raft.raftLog.applied;
+    expect(() => c.node(1).reportCompactable(applied + 1)).toThrow(RaftUsageError);
   });
 
   it('keeps a tail of entries so a slightly lagging follower needs no snapshot (scenario 19)', () => {

@@ -2,6 +2,7 @@ import {
   CompactedError,
   RaftInvariantError,
   SnapshotOutOfDateError,
+  SnapshotTemporarilyUnavailableError,
   UnavailableError,
 } from './errors.js';
 import {
@@ -54,9 +55,24 @@ export interface LogStorage {
   /**
    * The most recent snapshot. A leader sends it to a follower that needs
    * compacted entries.
-   * @throws SnapshotTemporarilyUnavailableError if it is being built
+   * @throws SnapshotTemporarilyUnavailableError if it is being built, or the
+   * log was compacted past the latest one (the leader then asks for a new one)
    */
   snapshot(): Snapshot;
+}
+
+/**
+ * The index of storage's latest snapshot, or 0 when the log was compacted
+ * past it: such a snapshot can serve no follower, so the next request for
+ * one must build a new one.
+ */
+export function usableSnapshotIndex(storage: LogStorage): number {
+  try {
+    return storage.snapshot().metadata.index;
+  } catch (e) {
+    if (e instanceof SnapshotTemporarilyUnavailableError) return 0;
+    throw e;
+  }
 }
 
 /**
@@ -122,6 +138,9 @@ export class MemoryStorage implements LogStorage {
   }
 
   snapshot(): Snapshot {
+    // Compacted past the latest snapshot (the application keeps its state
+    // durable on its own and builds snapshots on demand): a newer one is needed.
+    if (this.snap.metadata.index < this.ents[0]!.index) throw new SnapshotTemporarilyUnavailableError();
     return this.snap;
   }
 
@@ -149,7 +168,10 @@ export class MemoryStorage implements LogStorage {
 
   /**
    * Discards entries up to and including `compactIndex`. The application must
-   * not compact beyond what it has applied and covered by a snapshot.
+   * not compact beyond what it has applied and made durable: covered by a
+   * snapshot, or kept durably by the application itself. Compacted past the
+   * latest snapshot, {@link snapshot} throws SnapshotTemporarilyUnavailableError
+   * until a newer one is created.
    */
   compact(compactIndex: number): void {
     const offset = this.ents[0]!.index;

@@ -279,7 +279,10 @@ export class LmdbLogStorage implements LogStorage {
   /**
    * Discards the entries up to and including `index`, keeping the term of
    * `index` as the new boundary. A snapshot at or beyond `index` must be
-   * durable first, or followers needing those entries could never catch up.
+   * durable first, or the state machine kept in this environment must have
+   * applied `index` (then `snapshot()` throws SnapshotTemporarilyUnavailableError
+   * until a snapshot at or beyond the boundary is taken, which the leader
+   * asks for when a follower needs one).
    *
    * The boundary moves at once in one durable transaction; the entries are
    * then deleted in batches that yield to the event loop between them, so
@@ -288,17 +291,23 @@ export class LmdbLogStorage implements LogStorage {
    *
    * @throws CompactedError if `index` is already compacted
    * @throws UnavailableError if `index` is beyond the last index
-   * @throws StorageUsageError if no durable snapshot covers `index`
+   * @throws StorageUsageError if neither a durable snapshot nor the
+   * environment's applied state machine ({@link StateMachineStore}) covers `index`
    */
   async compact(index: number): Promise<void> {
     this.parts.health.check();
     requireInteger('compact index', index, 0);
     if (index <= this.boundary.index) throw new CompactedError(index, this.boundary.index + 1);
     if (index > this.last) throw new UnavailableError(index, this.last);
+    // Either a durable snapshot covers the entries, or the state machine
+    // kept in this environment (StateMachineStore) has applied them: LMDB
+    // commits in order, so no crash can keep this compaction and lose that
+    // application. Without either the entries are the only copy.
     const covering = this.parts.snapshots.latest();
-    if (!covering || covering.index < index) {
+    const applied = this.parts.meta.get('applied')?.index ?? 0;
+    if ((!covering || covering.index < index) && applied < index) {
       throw new StorageUsageError(
-        `cannot compact the log through index ${index}: the latest durable snapshot is ${covering ? `at index ${covering.index}` : 'missing'}; take a snapshot at or beyond ${index} first`,
+        `cannot compact the log through index ${index}: the latest durable snapshot is ${covering ? `at index ${covering.index}` : 'missing'} and the state machine in this environment has applied through ${applied}; apply or snapshot through ${index} first`,
       );
     }
     const boundary = { index, term: this.term(index) };

@@ -1,4 +1,4 @@
-import { type ConfState, type Entry, EntryType, emptyConfState } from '@raftkit/core';
+import { type ConfState, type Entry, EntryType, SnapshotTemporarilyUnavailableError, emptyConfState } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageFailedError, StorageUsageError } from './errors.js';
 import { MetaTable } from './meta-table.js';
@@ -53,6 +53,31 @@ function dump(s: RaftStorage): Record<string, string> {
   for (const r of s.stateMachine.range()) out[dec(r.key)!] = dec(r.value)!;
   return out;
 }
+
+describe('compacting through the applied state (on-demand snapshots)', () => {
+  it('compacts the log through what was applied without a snapshot; snapshot() asks for one until it is taken', async () => {
+    let s = await openStorage();
+    const entries = await logCommands(s, ['set a=1', 'set b=2', 'set c=3', 'set d=4', 'set e=5']);
+    await s.stateMachine.apply(entries.slice(0, 3), kv);
+    const applied = entries[2]!.index;
+    // Not beyond what was applied: those entries are the only copy.
+    await expect(s.log.compact(applied + 1)).rejects.toThrow(
+      new RegExp(`state machine in this environment has applied through ${applied}; apply or snapshot through ${applied + 1} first`),
+    );
+    await s.log.compact(applied);
+    expect(s.log.firstIndex()).toBe(applied + 1);
+    expect(() => s.log.snapshot()).toThrow(SnapshotTemporarilyUnavailableError);
+    s = await reopen(s);
+    expect(s.stateMachine.needsRestore()).toBe(false);
+    expect(s.log.firstIndex()).toBe(applied + 1);
+    expect(dump(s)).toEqual({ a: '1', b: '2', c: '3' });
+    await s.stateMachine.apply(entries.slice(3), kv);
+    expect(() => s.log.snapshot()).toThrow(SnapshotTemporarilyUnavailableError);
+    const taken = await s.stateMachine.createSnapshot();
+    expect(taken.metadata.index).toBe(entries[4]!.index);
+    expect(s.log.snapshot().metadata.index).toBe(entries[4]!.index);
+  });
+});
 
 describe('applying', () => {
   it('applies entries and records the applied index in one transaction that survives a reopen', async () => {

@@ -103,10 +103,13 @@ export function registerSnapshot(program: Command): void {
 
   const compactCmd = program
     .command('compact')
-    .description("discard each endpoint's Raft log up to an index a snapshot covers")
-    .option('--index <n>', 'the last index to discard (default: the latest snapshot)', intIn('--index', 0), 0)
+    .description("discard each endpoint's Raft log up to an index it has applied")
+    .option('--index <n>', 'the last index to discard (default: the applied index)', intIn('--index', 0), 0)
     .option('--cluster', 'every member of the cluster, not only --endpoints')
-    .addHelpText('after', "\nThis compacts the replicated log, not the key-value history. Run 'raftctl snapshot take' first\nif the log to discard is not covered by a snapshot yet.")
+    .addHelpText(
+      'after',
+      "\nThis compacts the replicated log, not the key-value history ('raftctl kv' / etcdctl compact do that).\nA follower that later needs discarded entries is sent a snapshot, built when it is needed.",
+    )
     .action((o: { index: number; cluster?: boolean }, c: Command) => runSession(c, (s) => compact(s, o.index, o.cluster === true)));
-  withExamples(compactCmd, ['raftctl snapshot take && raftctl compact', 'raftctl compact --cluster', 'raftctl compact --index 12000']);
+  withExamples(compactCmd, ['raftctl compact', 'raftctl compact --cluster', 'raftctl compact --index 12000']);
 }

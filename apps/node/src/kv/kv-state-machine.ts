@@ -164,6 +164,15 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     }
   }
 
+  /**
+   * The key-value data and the applied index live in the log's own LMDB
+   * environment, so the log may be compacted through what was applied
+   * without a snapshot; snapshots are built only for followers that need one.
+   */
+  compactableIndex(): number {
+    return this.storage.stateMachine.appliedIndex();
+  }
+
   async createSnapshot(_meta: SnapshotMetadata): Promise<void> {
     await this.storage.stateMachine.createSnapshot();
   }

@@ -239,13 +239,14 @@ export function adminService(ctx: ServiceContext): adminv1.AdminServer {
     },
 
     compact: unary<adminv1.CompactRequest, adminv1.CompactResponse>(ctx, async (req) => {
-      const snap = ctx.node.latestSnapshotIndex;
+      // The key-value state lives in the log's LMDB environment, so what is
+      // applied needs no snapshot to be discarded from the log; a follower
+      // that then needs those entries gets a snapshot built for it.
       const applied = ctx.node.status().applied;
-      const target = req.index === 0 ? snap : req.index;
-      if (target > snap) {
-        throw grpcError(status.FAILED_PRECONDITION, `cannot compact the log through ${target}: the latest snapshot is at ${snap} (take one with 'raftctl snapshot take')`);
+      const target = req.index === 0 ? applied : req.index;
+      if (target > applied) {
+        throw grpcError(status.FAILED_PRECONDITION, `cannot compact the log through ${target}: only ${applied} entries are applied on this member`);
       }
-      if (target > applied) throw grpcError(status.FAILED_PRECONDITION, `cannot compact the log through ${target}: only ${applied} entries are applied`);
       if (target >= ctx.storage.log.firstIndex()) await ctx.storage.log.compact(target);
       return { firstIndex: ctx.storage.log.firstIndex() };
     }),

@@ -100,6 +100,16 @@ export interface NodeStateMachine<R = unknown> {
    */
   createSnapshot(meta: SnapshotMetadata): Promise<void>;
   /**
+   * Optional: the applied index through which this state machine's own
+   * state is durable in the same atomic store as the log (so no crash can
+   * keep a compaction of the log and lose the state it relied on). When
+   * given, {@link RaftNode} compacts the log every `snapshotInterval`
+   * applied entries without taking snapshots, and takes one only when a
+   * follower needs entries that are gone (etcd's design): the periodic full
+   * copy of the state, and its cost, disappear.
+   */
+  compactableIndex?(): number;
+  /**
    * Replaces the state with a snapshot received from the leader (its bytes
    * are already stored). A snapshot with no data is the bootstrap snapshot
    * of the cluster: it stands for the initial, empty state.

@@ -124,6 +124,28 @@ describe('RaftNode', () => {
     expect(restarted.disk.data.get('k59')).toBe('59');
   });
 
+  it('with on-demand snapshots, compacts without snapshotting and snapshots only for a member that needs one', async () => {
+    const c = new NodeCluster([1, 2, 3], { snapshotInterval: 20, onDemandSnapshots: true, logTailAfterSnapshot: 5 });
+    c.startAll();
+    const leader = await c.waitForLeader();
+    const lagging = [...c.members.values()].find((m) => m !== leader)!;
+    c.crash(lagging.id);
+    for (let i = 0; i < 60; i++) await c.settle(c.put(leader.id, `k${i}`, String(i)));
+    await c.clock.advance(100);
+    // Compacted every 20 entries, and no copy of the state was made for it.
+    expect(leader.storage.firstIndex()).toBeGreaterThan(40);
+    expect(leader.events.filter((e) => e.type === 'snapshot')).toHaveLength(0);
+    c.restart(lagging.id);
+    await c.clock.advance(1000);
+    const restarted = c.member(lagging.id);
+    expect(restarted.disk.data.size).toBe(60);
+    expect(restarted.disk.data.get('k59')).toBe('59');
+    expect(restarted.events.some((e) => e.type === 'snapshot-installed')).toBe(true);
+    // One snapshot, built when the member needed it.
+    expect(leader.events.filter((e) => e.type === 'snapshot')).toHaveLength(1);
+    expect(c.sent.filter((m) => m.type === MessageType.Snap && m.to === lagging.id)).toHaveLength(1);
+  });
+
   it('changes membership and transfers leadership through promises', async () => {
     const c = new NodeCluster([1, 2, 3]);
     c.startAll();

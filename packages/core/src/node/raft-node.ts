@@ -4,6 +4,7 @@ import type { RaftConfig } from '../config.js';
 import { ProposalDroppedError, RaftError } from '../errors.js';
 import { type RaftLogger, silentLogger } from '../logger.js';
 import { RawNode, type Ready, SnapshotStatus } from '../raw-node.js';
+import { usableSnapshotIndex } from '../storage.js';
 import type { Status } from '../status.js';
 import type { StateRole } from '../types.js';
 import { type ConfState, type Entry, EntryType, type Message, NONE } from '../types.js';
@@ -91,6 +92,8 @@ export interface RaftNodeStatus extends Status {
 }
 
 const READ_RETRY_TICKS = 5;
+/** Ticks between attempts at a snapshot the core asked for while none could be taken. */
+const SNAPSHOT_RETRY_TICKS = 10;
 
 /**
  * Runs a {@link RawNode} for real: ticks it on a clock, persists each Ready
@@ -143,6 +146,11 @@ export class RaftNode<R = unknown> {
   private failure: Error | undefined;
   private snapshotInFlight: Promise<number> | undefined;
   private snapshotIndex: number;
+  /** The index last reported compactable without a snapshot (see NodeStateMachine.compactableIndex). */
+  private compactableThrough: number;
+  /** The core asked for a snapshot (Ready.snapshotRequested) and none was taken since. */
+  private snapshotWanted = false;
+  private ticksSinceSnapshotTry = 0;
   private applied: number;
   private lastRole: StateRole | undefined;
   private lastLead = NONE;
@@ -165,7 +173,8 @@ export class RaftNode<R = unknown> {
     this.applied = this.sm.appliedIndex();
     this.raw = new RawNode({ ...options.raft, storage: this.storage, applied: this.applied, logger: this.logger });
     this.id = this.raw.id;
-    this.snapshotIndex = this.storage.firstIndex() - 1;
+    this.snapshotIndex = usableSnapshotIndex(this.storage);
+    this.compactableThrough = this.storage.firstIndex() - 1;
     // A restart must never reuse the ids of proposals still in the log.
     this.epoch = Math.floor(this.clock.now()) % 0x100000000;
   }
@@ -182,6 +191,7 @@ export class RaftNode<R = unknown> {
         return;
       }
       this.retryStuckRead();
+      this.retryWantedSnapshot();
       this.schedule();
       this.tickTimer = this.clock.setTimer(this.opts.tickMs, tick);
     };
@@ -463,7 +473,39 @@ export class RaftNode<R = unknown> {
     for (const rs of rd.readStates) this.onReadState(rs.requestContext, rs.index);
     this.releaseReads();
     this.raw.advance();
-    if (rd.snapshotRequested || (this.opts.snapshotInterval > 0 && this.applied - this.snapshotIndex >= this.opts.snapshotInterval)) {
+    if (rd.snapshotRequested) {
+      // Asked once per need: remember it until a snapshot is taken, so a
+      // failed or premature attempt is retried from the tick.
+      this.snapshotWanted = true;
+      void this.startSnapshot();
+    } else {
+      this.maybeCompact();
+    }
+  }
+
+  private retryWantedSnapshot(): void {
+    if (!this.snapshotWanted || this.snapshotInFlight) return;
+    if (++this.ticksSinceSnapshotTry < SNAPSHOT_RETRY_TICKS) return;
+    this.ticksSinceSnapshotTry = 0;
+    void this.startSnapshot();
+  }
+
+  /**
+   * Every `snapshotInterval` applied entries: reports the log compactable
+   * through the state machine's durable state when it keeps that state with
+   * the log, else takes a snapshot (which makes the log compactable).
+   */
+  private maybeCompact(): void {
+    const interval = this.opts.snapshotInterval;
+    if (interval <= 0) return;
+    if (this.sm.compactableIndex) {
+      if (this.applied - this.compactableThrough < interval) return;
+      const index = Math.min(this.sm.compactableIndex(), this.applied);
+      if (index <= this.compactableThrough) return;
+      this.compactableThrough = index;
+      this.raw.reportCompactable(index);
+      this.schedule();
+    } else if (this.applied - this.snapshotIndex >= interval) {
       void this.startSnapshot();
     }
   }
@@ -553,6 +595,7 @@ export class RaftNode<R = unknown> {
         this.snapshotInFlight = undefined;
         if (this.halted) return index;
         this.snapshotIndex = Math.max(this.snapshotIndex, index);
+        this.snapshotWanted = false;
         if (!this.stopped && !this.failure) {
           this.raw.reportSnapshotTaken(index);
           this.schedule();

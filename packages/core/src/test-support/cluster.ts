@@ -9,7 +9,7 @@ import { type ConfChangeSingle, ConfChangeTransition } from '../confchange/types
 import type { RaftConfig } from '../config.js';
 import { RawNode, type Ready } from '../raw-node.js';
 import { seededRandom } from '../random.js';
-import { MemoryStorage } from '../storage.js';
+import { MemoryStorage, usableSnapshotIndex } from '../storage.js';
 import type { MessageType} from '../types.js';
 import { type Entry, EntryType, type Message, type ReadState, StateRole } from '../types.js';
 
@@ -143,9 +143,19 @@ export class TestCluster {
   takeSnapshot(id: number): void {
     const h = this.member(id);
     const applied = h.node.raft.raftLog.applied;
-    if (applied <= h.storage.snapshot().metadata.index) return;
+    if (applied <= usableSnapshotIndex(h.storage)) return;
     h.storage.createSnapshot(applied, h.node.raft.trk.confState(), encodeApplied(h.applied));
     h.node.reportSnapshotTaken(applied);
+  }
+
+  /**
+   * Member `id` reports its log compactable through its applied index
+   * without a snapshot, as an application that keeps its state durable with
+   * the log does (RawNode.reportCompactable).
+   */
+  reportCompactable(id: number): void {
+    const h = this.member(id);
+    h.node.reportCompactable(h.node.raft.raftLog.applied);
   }
 
   /** Adds a member that starts with empty storage, as a member joining an existing cluster does. */

@@ -21,10 +21,16 @@ interface KvDisk {
 
 export class KvStateMachine implements NodeStateMachine<string | null> {
   readonly appliedEntries: AppliedEntry[] = [];
+  /** Present with on-demand snapshots: the disk survives crashes, so the log may be compacted through it. */
+  compactableIndex?: () => number;
+
   constructor(
     readonly disk: KvDisk,
     private readonly storage: MemoryNodeStorage,
-  ) {}
+    onDemandSnapshots = false,
+  ) {
+    if (onDemandSnapshots) this.compactableIndex = () => this.disk.applied;
+  }
 
   appliedIndex(): number {
     return this.disk.applied;
@@ -86,7 +92,15 @@ export class NodeCluster {
 
   constructor(
     ids: number[],
-    private readonly extra: { snapshotInterval?: number; requestTimeoutMs?: number; diskLatencyMs?: number; maxPendingProposals?: number } = {},
+    private readonly extra: {
+      snapshotInterval?: number;
+      /** Compact without snapshots; take one only when a follower needs it. */
+      onDemandSnapshots?: boolean;
+      logTailAfterSnapshot?: number;
+      requestTimeoutMs?: number;
+      diskLatencyMs?: number;
+      maxPendingProposals?: number;
+    } = {},
   ) {
     for (const id of ids) {
       const storage = MemoryNodeStorage.founding(ids, [], this.clock);
@@ -97,11 +111,17 @@ export class NodeCluster {
 
   private makeMember(id: number, storage: MemoryNodeStorage, disk: KvDisk): NodeMember {
     storage.latency = this.extra.diskLatencyMs ?? 0;
-    const sm = new KvStateMachine(disk, storage);
+    const sm = new KvStateMachine(disk, storage, this.extra.onDemandSnapshots);
     const events: RaftNodeEvent[] = [];
     const transport: NodeTransport = { send: (msgs) => this.deliver(msgs) };
     const node = new RaftNode<string | null>({
-      raft: { id, electionTick: 10, heartbeatTick: 1, random: seededRandom(id) },
+      raft: {
+        id,
+        electionTick: 10,
+        heartbeatTick: 1,
+        random: seededRandom(id),
+        ...(this.extra.logTailAfterSnapshot !== undefined ? { logTailAfterSnapshot: this.extra.logTailAfterSnapshot } : {}),
+      },
       storage,
       stateMachine: sm,
       transport,

@@ -20,9 +20,13 @@ export interface SimApplication<Input, Output, Disk> {
   initialDisk(): Disk;
   /**
    * A state machine over `disk`. Snapshots go into `storage`
-   * (`storage.createSnapshot`) so the leader can send them.
+   * (`storage.createSnapshot`) so the leader can send them. With
+   * `onDemandSnapshots`, a state machine that updates `disk` atomically
+   * with its applied index (as it must) implements `compactableIndex` with
+   * that index: the log is then compacted without snapshots, and snapshots
+   * are built only when a follower needs one.
    */
-  createStateMachine(disk: Disk, storage: MemoryNodeStorage): SimStateMachine<Input, Output>;
+  createStateMachine(disk: Disk, storage: MemoryNodeStorage, options?: { onDemandSnapshots: boolean }): SimStateMachine<Input, Output>;
   /** The proposal payload for a write. */
   encode(input: Input): Uint8Array;
   /** True for operations served by a linearizable read instead of a proposal. */

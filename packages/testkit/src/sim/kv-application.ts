@@ -17,11 +17,16 @@ const decoder = new TextDecoder();
 /** The simulator's key-value store: read, write, compare-and-set and delete on a few keys. */
 export class KvStateMachine implements SimStateMachine<KvInput, KvOutput> {
   onApplied?: (index: number, digest: string) => void;
+  /** Present with on-demand snapshots: `disk` survives crashes, so the log may be compacted through it. */
+  compactableIndex?: () => number;
 
   constructor(
     private readonly disk: KvDisk,
     private readonly storage: MemoryNodeStorage,
-  ) {}
+    onDemandSnapshots = false,
+  ) {
+    if (onDemandSnapshots) this.compactableIndex = () => this.disk.applied;
+  }
 
   appliedIndex(): number {
     return this.disk.applied;
@@ -110,7 +115,7 @@ export function kvApplication(options: KvWorkloadOptions = {}): SimApplication<K
   return {
     name: 'kv',
     initialDisk: () => ({ data: new Map(), applied: 0, dedup: new ProposalDeduplicator() }),
-    createStateMachine: (disk, storage) => new KvStateMachine(disk, storage),
+    createStateMachine: (disk, storage, options) => new KvStateMachine(disk, storage, options?.onDemandSnapshots),
     encode: (input) => encoder.encode(JSON.stringify(input)),
     isRead: (input) => input.op === 'read',
     probe: () => ({ write: { op: 'write', key: 'k0', value: `probe-${counter++}` }, read: { op: 'read', key: 'k0' } }),

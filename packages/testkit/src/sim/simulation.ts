@@ -145,6 +145,7 @@ export class Simulation<I, O, D> {
     Pick<SimulationOptions<I, O, D>, 'breakRule' | 'trace' | 'raft' | 'network'>;
   private readonly faultCounts: Record<string, number> = {};
   private readonly snapshotInterval: number;
+  private readonly onDemandSnapshots: boolean;
   private readonly logTail: number;
   private nextMemberId: number;
   private clientsRunning = true;
@@ -188,6 +189,8 @@ export class Simulation<I, O, D> {
     const has = (f: FaultKind) => this.opts.faults.includes(f);
     this.snapshotInterval = has('snapshot') ? this.rng.int(20, 200) : 0;
     this.logTail = has('snapshot') ? this.rng.int(2, 50) : 5000;
+    // Half the runs compact without snapshots and build them only for a follower that needs one.
+    this.onDemandSnapshots = has('snapshot') && this.rng.chance(0.5);
     this.network.conditions = this.baseConditions();
     this.nextMemberId = this.opts.members + 1;
   }
@@ -219,7 +222,7 @@ export class Simulation<I, O, D> {
   async run(): Promise<SimulationResult> {
     const ids = Array.from({ length: this.opts.members }, (_, i) => i + 1);
     for (const id of ids) this.startMember(id, MemoryNodeStorage.founding(ids, [], this.clock), this.app.initialDisk());
-    this.trace(`start: ${ids.length} voters, faults [${this.opts.faults.join(',')}], snapshot every ${this.snapshotInterval || 'never'}, tail ${this.logTail}`);
+    this.trace(`start: ${ids.length} voters, faults [${this.opts.faults.join(',')}], snapshot every ${this.snapshotInterval || 'never'}${this.onDemandSnapshots ? ' (compaction only; snapshots on demand)' : ''}, tail ${this.logTail}`);
     const clients = Array.from({ length: this.opts.clients }, (_, c) => this.client(c + 1));
     this.scheduleFaults();
     let kind = 'safety';
@@ -261,7 +264,7 @@ export class Simulation<I, O, D> {
   private startMember(id: number, storage: MemoryNodeStorage, disk: D, clockRate?: number): SimMember<I, O, D> {
     const rate = clockRate ?? (this.has('skew') ? 0.85 + this.rng.float() * 0.35 : 1);
     const clock = new SkewedClock(this.clock, rate);
-    const sm = this.app.createStateMachine(disk, storage);
+    const sm = this.app.createStateMachine(disk, storage, { onDemandSnapshots: this.onDemandSnapshots });
     const raftRng = this.rng.fork();
     sm.onApplied = (index, digest) => this.checker.recordApplied(id, index, digest);
     const node = new RaftNode<O>({

@@ -312,8 +312,8 @@ export interface SaveSnapshotResponse {
 
 export interface CompactRequest {
   /**
-   * Discard the log up to and including this index; it must be covered by a
-   * snapshot. 0 compacts up to the latest snapshot.
+   * Discard the log up to and including this index; it must be applied on
+   * the member. 0 compacts up to the applied index.
    */
   index: number;
 }
