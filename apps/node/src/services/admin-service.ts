@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
-import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType, ProgressState, StateRole } from '@raftkit/core';
+import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType, ProgressState, ProposalDroppedError, StateRole } from '@raftkit/core';
 import { adminv1 } from '@raftkit/proto';
 import { encodeMemberContext } from '../cluster/registry.js';
 import { grpcError, toGrpcError } from '../grpc-errors.js';
@@ -86,8 +86,35 @@ function requireId(id: number): void {
   if (!Number.isSafeInteger(id) || id <= 0) throw grpcError(status.INVALID_ARGUMENT, `member id ${id} is not valid; expected a positive integer`);
 }
 
+/** How long a membership change waits for an earlier one to be applied. */
+const PENDING_CHANGE_WAIT_MS = 5000;
+
+/**
+ * Proposes a membership change, waiting while an earlier change is still
+ * being applied. Raft allows one pending change at a time, and a new leader
+ * counts everything in its log at election as possibly pending until it has
+ * applied it (etcd does the same), so a change that arrives moments after
+ * another one, or right after a leadership transfer, would otherwise be
+ * refused although nothing is wrong. A change still refused after
+ * {@link PENDING_CHANGE_WAIT_MS} fails with the core's error.
+ */
+async function proposeWhenNonePending(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array): Promise<void> {
+  const deadline = Date.now() + PENDING_CHANGE_WAIT_MS;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      await ctx.node.proposeConfChange({ transition: ConfChangeTransition.Auto, changes, context });
+      return;
+    } catch (e) {
+      const pending = e instanceof ProposalDroppedError && e.reason === 'conf-change-pending';
+      if (!pending || Date.now() + pause > deadline) throw e;
+      ctx.logger.debug({ reason: e.message }, 'membership change waits for the pending one');
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
 async function changeMembership(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array): Promise<void> {
-  await ctx.node.proposeConfChange({ transition: ConfChangeTransition.Auto, changes, context });
+  await proposeWhenNonePending(ctx, changes, context);
   // Reflect the change in the transport at once (new or re-addressed peers).
   for (const p of ctx.directory.peerAddresses()) ctx.transport.setPeer(p);
 }
