@@ -3,7 +3,7 @@
  * range, delete and a compare-and-set transaction against a 3-member raftkit
  * cluster, through a follower as well as the leader.
  */
-import { Etcd3 } from 'etcd3';
+import { Etcd3, GRPCOutOfRangeError } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from './support/local-cluster.js';
 
@@ -73,4 +73,39 @@ describe('the etcd3 client against a 3-member cluster', () => {
       }
     }, 60_000);
   }
+  it('reads a transaction\'s get at the revision it names, and refuses it once compacted', async () => {
+    const client = new Etcd3({ hosts: `127.0.0.1:${cluster.member(leader).client}` });
+    try {
+      await client.put('txn-rev/k').value('v1');
+      const second = await client.put('txn-rev/k').value('v2').exec();
+      const rev = Number(second.header.revision);
+      const read = async (at: number) => {
+        const r = await client.if('txn-rev/k', 'Version', '>', 0).then(client.get('txn-rev/k').revision(at)).commit();
+        const range = r.responses[0]!.response_range!;
+        return range.kvs.map((kv) => kv.value.toString());
+      };
+      expect(await read(rev - 1)).toEqual(['v1']);
+      expect(await read(rev)).toEqual(['v2']);
+      await client.kv.compact({ revision: rev });
+      const refused = await read(rev - 1).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(refused).toBeInstanceOf(GRPCOutOfRangeError);
+      expect(refused!.message).toContain('etcdserver: mvcc: required revision has been compacted');
+      // A write transaction with such a read is refused whole.
+      const writing = await client
+        .if('txn-rev/k', 'Version', '>', 0)
+        .then(client.put('txn-rev/other').value('x'), client.get('txn-rev/k').revision(rev - 1))
+        .commit()
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      expect(writing).toBeInstanceOf(GRPCOutOfRangeError);
+      expect(await client.get('txn-rev/other').string()).toBeNull();
+    } finally {
+      client.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import type { etcdserverpb } from '@raftkit/proto';
 import { KvError, MvccReader, MvccStore, emptyRange } from './mvcc.js';
 
 type Compare = etcdserverpb.Compare;
+type RequestOp = etcdserverpb.RequestOp;
 import { MemoryTable } from './table.js';
 
 const b = (s: string) => new TextEncoder().encode(s);
@@ -170,6 +171,86 @@ describe('MvccStore', () => {
     expect(kv.txn({ compare: [{ ...cmp(0, { $case: 'version', value: 0 }), key: b('missing') }], success: [], failure: [] }).response.succeeded).toBe(true);
     // A read-only transaction does not raise the revision.
     expect(kv.txn({ compare: [], success: [{ request: { $case: 'requestRange', value: range('k') } }], failure: [] }).revision).toBe(kv.revision());
+  });
+
+  it('reads a transaction\'s ranges at the revision they ask for, refusing future and compacted ones as etcd does', () => {
+    const kv = store();
+    kv.put(put('k', 'v1')); // rev 2
+    kv.put(put('k', 'v2')); // rev 3
+    const get = (revision: number): RequestOp => ({ request: { $case: 'requestRange', value: range('k', '', { revision }) } });
+    const values = (r: ReturnType<MvccStore['txn']>) =>
+      r.response.responses.map((op) => (op.response?.$case === 'responseRange' ? op.response.value.kvs.map((x) => s(x.value)).join() : op.response?.$case));
+    // A read-only transaction reads history like a plain range.
+    expect(values(kv.txn({ compare: [], success: [get(2), get(3), get(0)], failure: [] }))).toEqual(['v1', 'v2', 'v2']);
+    // After a write in the transaction, revision 0 sees it; "current" (3) is
+    // the revision before the transaction and reads as of it.
+    const rw = kv.txn({ compare: [], success: [{ request: { $case: 'requestPut', value: put('k', 'v3') } }, get(0), get(3), get(2)], failure: [] });
+    expect(rw.revision).toBe(4);
+    expect(values(rw)).toEqual(['responsePut', 'v3', 'v2', 'v1']);
+    // The transaction's own revision is a future one when it starts.
+    const refused = (req: Parameters<MvccStore['txn']>[0]): KvError => {
+      try {
+        kv.txn(req);
+      } catch (e) {
+        return e as KvError;
+      }
+      throw new Error('the transaction was not refused');
+    };
+    const future = refused({ compare: [], success: [get(5)], failure: [] });
+    expect(future).toMatchObject({ code: 'future-revision', message: 'etcdserver: mvcc: required revision is a future revision' });
+    kv.compact(3);
+    expect(values(kv.txn({ compare: [], success: [get(3)], failure: [] }))).toEqual(['v2']);
+    const compacted = refused({ compare: [], success: [get(2)], failure: [] });
+    expect(compacted).toMatchObject({ code: 'compacted', message: 'etcdserver: mvcc: required revision has been compacted' });
+    // Checked before any write: a refused transaction changes nothing, nested ones included.
+    const nested = refused({
+      compare: [],
+      success: [
+        { request: { $case: 'requestPut', value: put('other', 'x') } },
+        { request: { $case: 'requestTxn', value: { compare: [], success: [get(2)], failure: [] } } },
+      ],
+      failure: [],
+    });
+    expect(nested.code).toBe('compacted');
+    expect(refused({ compare: [], success: [{ request: { $case: 'requestPut', value: put('other', 'x') } }, { request: { $case: 'requestPut', value: put('nope', '', { ignoreValue: true }) } }], failure: [] }).message).toBe(
+      'etcdserver: key not found',
+    );
+    expect(kv.get(b('other'))).toBeUndefined();
+    expect(kv.revision()).toBe(4);
+    // Only the branch taken is checked.
+    expect(kv.txn({ compare: [], success: [], failure: [get(2)] }).response.succeeded).toBe(true);
+  });
+
+  it('evaluates nested compares against the store before the transaction, as etcd does', () => {
+    const kv = store();
+    kv.put(put('k', 'old'));
+    const isOld: Compare = { result: 0, target: 3, key: b('k'), rangeEnd: new Uint8Array(), targetUnion: { $case: 'value', value: b('old') } } as unknown as Compare;
+    const r = kv.txn({
+      compare: [],
+      success: [
+        { request: { $case: 'requestPut', value: put('k', 'new') } },
+        { request: { $case: 'requestTxn', value: { compare: [isOld], success: [{ request: { $case: 'requestPut', value: put('seen', 'old') } }], failure: [] } } },
+      ],
+      failure: [],
+    });
+    const inner = r.response.responses[1]!.response;
+    expect(inner?.$case === 'responseTxn' && inner.value.succeeded).toBe(true);
+    expect(s(kv.get(b('seen'))!.value)).toBe('old');
+  });
+
+  it('counts the keys in the range before the create and mod revision filters, as etcd does', () => {
+    const kv = store();
+    for (const k of ['a', 'b', 'c', 'd']) kv.put(put(k, k)); // revs 2..5
+    const r = kv.range(range('a', 'z', { minModRevision: 4 }));
+    expect(r.kvs.map((x) => s(x.key))).toEqual(['c', 'd']);
+    expect(r.count).toBe(4);
+    expect(r.more).toBe(false);
+    expect(kv.range(range('a', 'z', { maxCreateRevision: 3, countOnly: true }))).toEqual({ kvs: [], more: false, count: 4 });
+    // `more` says whether the limit cut the filtered list short.
+    const limited = kv.range(range('a', 'z', { minModRevision: 3, limit: 2 }));
+    expect(limited.kvs.map((x) => s(x.key))).toEqual(['b', 'c']);
+    expect(limited).toMatchObject({ more: true, count: 4 });
+    expect(kv.range(range('a', 'z', { minModRevision: 4, limit: 2 })).more).toBe(false);
   });
 
   it('refuses what etcd refuses', () => {

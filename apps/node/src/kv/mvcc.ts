@@ -207,25 +207,38 @@ export class MvccReader {
 
   /** etcd's Range: current or historical, with limit, count, keys only, sort and revision filters. */
   range(req: RangeRequest): RangeResult {
+    return this.rangeAt(req, this.revision());
+  }
+
+  /**
+   * A range read of a view whose current revision is `current` (a
+   * transaction's writes are at a revision the store has not raised to yet).
+   */
+  protected rangeAt(req: RangeRequest, current: number): RangeResult {
     if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
-    const current = this.revision();
     const at = req.revision > 0 ? req.revision : current;
-    if (at > current) throw new KvError('future-revision', 'etcdserver: mvcc: required revision is a future revision');
-    if (at < current && at < this.compactedRevision()) throw new KvError('compacted', 'etcdserver: mvcc: required revision has been compacted');
+    if (at > current) throw futureRevisionError();
+    if (at < current && at < this.compactedRevision()) throw compactedError();
     const matches = at === current ? this.scanCurrent(req) : this.scanHistory(req, at);
-    const filtered = matches.filter(
-      (kv) =>
-        (req.minModRevision === 0 || kv.modRevision >= req.minModRevision) &&
-        (req.maxModRevision === 0 || kv.modRevision <= req.maxModRevision) &&
-        (req.minCreateRevision === 0 || kv.createRevision >= req.minCreateRevision) &&
-        (req.maxCreateRevision === 0 || kv.createRevision <= req.maxCreateRevision),
-    );
-    sortKvs(filtered, req.sortOrder, req.sortTarget);
-    const count = filtered.length;
+    // etcd counts the keys in the range at the revision, before the
+    // create/mod revision filters prune the pairs it returns (txn.Range:
+    // resp.Count is the store's total, pruneKVs only shortens the list).
+    const count = matches.length;
     if (req.countOnly) return { kvs: [], more: false, count };
-    const limited = req.limit > 0 && filtered.length > req.limit ? filtered.slice(0, req.limit) : filtered;
+    const filtered = hasRevisionFilters(req)
+      ? matches.filter(
+          (kv) =>
+            (req.minModRevision === 0 || kv.modRevision >= req.minModRevision) &&
+            (req.maxModRevision === 0 || kv.modRevision <= req.maxModRevision) &&
+            (req.minCreateRevision === 0 || kv.createRevision >= req.minCreateRevision) &&
+            (req.maxCreateRevision === 0 || kv.createRevision <= req.maxCreateRevision),
+        )
+      : matches;
+    sortKvs(filtered, req.sortOrder, req.sortTarget);
+    const more = req.limit > 0 && filtered.length > req.limit;
+    const limited = more ? filtered.slice(0, req.limit) : filtered;
     const kvs = req.keysOnly ? limited.map((kv) => ({ ...kv, value: EMPTY })) : limited;
-    return { kvs, more: limited.length < count, count };
+    return { kvs, more, count };
   }
 
   private scanCurrent(req: RangeRequest): KeyValue[] {
@@ -271,6 +284,18 @@ export class MvccReader {
   }
 }
 
+function hasRevisionFilters(req: RangeRequest): boolean {
+  return req.minModRevision !== 0 || req.maxModRevision !== 0 || req.minCreateRevision !== 0 || req.maxCreateRevision !== 0;
+}
+
+function futureRevisionError(): KvError {
+  return new KvError('future-revision', 'etcdserver: mvcc: required revision is a future revision');
+}
+
+function compactedError(): KvError {
+  return new KvError('compacted', 'etcdserver: mvcc: required revision has been compacted');
+}
+
 function sortKvs(kvs: KeyValue[], order: number, target: number): void {
   // etcd: NONE with target KEY keeps key order; any other target defaults to ascending.
   if (order === 0 && target === 0) return;
@@ -295,6 +320,12 @@ function sortKvs(kvs: KeyValue[], order: number, target: number): void {
     const c = typeof x === 'number' ? x - (y as number) : compareBytes(x, y as Uint8Array);
     return dir * (c !== 0 ? c : compareBytes(a.key, b.key));
   });
+}
+
+/** The branch a transaction takes, and those of the nested transactions in it, in order. */
+interface TxnPath {
+  succeeded: boolean;
+  nested: TxnPath[];
 }
 
 /** Outcome of a write, with the revision it produced (the current one if it changed nothing). */
@@ -335,21 +366,25 @@ export class MvccStore extends MvccReader {
     return this.writeTxn(() => this.deleteInTxn(req));
   }
 
-  /** etcd's Txn: compares, then the success or failure operations, at one revision. */
+  /**
+   * etcd's Txn: compares, then the success or failure operations, at one
+   * revision. As in etcd, every compare (of nested transactions too) is
+   * evaluated against the store as it was before the transaction, and the
+   * chosen operations are checked before any of them runs, so a refused
+   * transaction changes nothing.
+   */
   txn(req: TxnRequest): WriteResult<{ succeeded: boolean; responses: ResponseOp[] }> {
     checkTxn(req);
-    return this.writeTxn(() => {
-      const succeeded = req.compare.every((c) => this.compare(c));
-      const ops = succeeded ? req.success : req.failure;
-      return { succeeded, responses: ops.map((op) => this.op(op)) };
-    });
+    const path = this.compareToPath(req);
+    this.checkPath(req, path, this.revision(), this.compactedRevision());
+    return this.writeTxn(() => this.executeTxn(req, path));
   }
 
   /** etcd's Compact: drops history before `revision`. */
   compact(revision: number): WriteResult<Record<string, never>> {
     const current = this.revision();
-    if (revision > current) throw new KvError('future-revision', 'etcdserver: mvcc: required revision is a future revision');
-    if (revision <= this.compactedRevision()) throw new KvError('compacted', 'etcdserver: mvcc: required revision has been compacted');
+    if (revision > current) throw futureRevisionError();
+    if (revision <= this.compactedRevision()) throw compactedError();
     let groupKey: Uint8Array | undefined;
     let group: Array<{ k: Uint8Array; rev: number; flags: number }> = [];
     const doomed: Uint8Array[] = [];
@@ -416,24 +451,71 @@ export class MvccStore extends MvccReader {
     return { deleted: victims.length, prevKvs: req.prevKv ? victims.map(copyKv) : [] };
   }
 
-  private op(op: RequestOp): ResponseOp {
+  /** Which branch the transaction and each nested one takes, decided before anything is written (etcd's compareToPath). */
+  private compareToPath(req: TxnRequest): TxnPath {
+    const succeeded = req.compare.every((c) => this.compare(c));
+    const nested: TxnPath[] = [];
+    for (const op of succeeded ? req.success : req.failure) if (op.request?.$case === 'requestTxn') nested.push(this.compareToPath(op.request.value));
+    return { succeeded, nested };
+  }
+
+  /**
+   * etcd's checkTxn: refuses, before the first write, what would fail half
+   * way through — a read at a future or compacted revision ("current" is
+   * the revision before the transaction), a put that needs a key that is
+   * not there, an empty key, a nested branch that writes one key twice.
+   */
+  private checkPath(req: TxnRequest, path: TxnPath, current: number, compacted: number): void {
+    let nested = 0;
+    for (const op of path.succeeded ? req.success : req.failure) {
+      const r = op.request;
+      switch (r?.$case) {
+        case 'requestRange':
+          if (r.value.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+          if (r.value.revision > current) throw futureRevisionError();
+          if (r.value.revision > 0 && r.value.revision < compacted) throw compactedError();
+          break;
+        case 'requestPut':
+          if (r.value.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+          if (r.value.lease !== 0) throw new KvError('lease-not-found', 'etcdserver: requested lease not found');
+          if ((r.value.ignoreValue || r.value.ignoreLease) && !this.get(r.value.key)) throw new KvError('invalid', 'etcdserver: key not found');
+          break;
+        case 'requestDeleteRange':
+          if (r.value.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
+          break;
+        case 'requestTxn':
+          checkTxn(r.value);
+          this.checkPath(r.value, path.nested[nested++]!, current, compacted);
+          break;
+        default:
+          throw new KvError('invalid', 'etcdserver: empty request operation in txn');
+      }
+    }
+  }
+
+  private executeTxn(req: TxnRequest, path: TxnPath): { succeeded: boolean; responses: ResponseOp[] } {
+    let nested = 0;
+    const responses = (path.succeeded ? req.success : req.failure).map((op) => this.op(op, () => path.nested[nested++]!));
+    return { succeeded: path.succeeded, responses };
+  }
+
+  private op(op: RequestOp, nestedPath: () => TxnPath): ResponseOp {
     const r = op.request;
     switch (r?.$case) {
       case 'requestRange': {
-        // Reads inside a transaction see its earlier writes, at the transaction's revision.
-        const res = this.range({ ...r.value, revision: 0 });
+        // Reads inside a transaction see its earlier writes (etcd reads a
+        // write transaction at its own revision once it has changed
+        // something); a read at a given revision sees the store as of it.
+        const before = this.txnRev - 1;
+        const res = this.rangeAt(r.value, this.sub > 0 ? this.txnRev : before);
         return { response: { $case: 'responseRange', value: { header: undefined, ...res } } };
       }
       case 'requestPut':
         return { response: { $case: 'responsePut', value: { header: undefined, ...this.putInTxn(r.value) } } };
       case 'requestDeleteRange':
         return { response: { $case: 'responseDeleteRange', value: { header: undefined, ...this.deleteInTxn(r.value) } } };
-      case 'requestTxn': {
-        checkTxn(r.value);
-        const succeeded = r.value.compare.every((c) => this.compare(c));
-        const responses = (succeeded ? r.value.success : r.value.failure).map((o) => this.op(o));
-        return { response: { $case: 'responseTxn', value: { header: undefined, succeeded, responses } } };
-      }
+      case 'requestTxn':
+        return { response: { $case: 'responseTxn', value: { header: undefined, ...this.executeTxn(r.value, nestedPath()) } } };
       default:
         throw new KvError('invalid', 'etcdserver: empty request operation in txn');
     }
