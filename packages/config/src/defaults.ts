@@ -48,6 +48,8 @@ export const configDefaults = {
     maxInflightMessages: 256,
     maxUncommittedBytes: 64 * MiB,
     snapshotChunkBytes: 1 * MiB,
+    /** etcd's `--max-txn-ops`: operations in one txn branch (and compares). */
+    maxTxnOps: 128,
   },
   log: {
     level: 'info',

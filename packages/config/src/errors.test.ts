@@ -176,6 +176,36 @@ describe('members', () => {
     expect(withFile(dir, lines)).toEqual(['members[1].name: got "a" from raftkit.yaml:4:20; expected a name not already used by members[0]']);
   });
 
+  test('a --name that differs from the entry\'s name, or is another member\'s', () => {
+    const dir = tempDir();
+    const lines = ['id: 1', 'members:', '  - { id: 1, name: a, peer: "10.0.0.1:2380" }', '  - { id: 2, peer: "10.0.0.2:2380" }'];
+    expect(withFile(dir, lines, { argv: ['--name', 'b'] })).toEqual([
+      'name: got "b" from --name; expected the name members[0] gives this member, "a", or no name here',
+    ]);
+    const others = ['id: 2', 'members:', '  - { id: 1, name: a, peer: "10.0.0.1:2380" }', '  - { id: 2, peer: "10.0.0.2:2380" }'];
+    expect(withFile(dir, others, { argv: ['--name', 'a'] })).toEqual(['name: got "a" from --name; expected a name not already used by members[0]']);
+    expect(messagesOf({ cwd: dir.path, argv: ['--name='] })).toEqual(['name: got "" from --name; expected a non-empty name']);
+  });
+
+  test('peer address overrides: syntax, one per member, never the member itself', () => {
+    const cwd = tempDir().path;
+    expect(messagesOf({ cwd, argv: ['--peer-address-override', '2'] })).toEqual([
+      'peerAddressOverrides[0]: got "2" from --peer-address-override; expected id=host:port, e.g. 1=10.0.0.1:2380',
+    ]);
+    expect(messagesOf({ cwd, argv: ['--peer-address-override', '2=10.0.0.2'] })).toHaveLength(1);
+    expect(messagesOf({ cwd, argv: ['--peer-address-override', '2=10.0.0.2:2380,2=10.0.0.3:2380'] })).toEqual([
+      'peerAddressOverrides[1].id: got 2 from --peer-address-override; expected an id not already overridden by peerAddressOverrides[0]',
+    ]);
+    expect(messagesOf({ cwd, argv: ['--peer-address-override', '1=10.0.0.2:2380'] })).toEqual([
+      'peerAddressOverrides[0].id: got 1 from --peer-address-override; expected the id of another member: 1 is this member, which never dials itself (its own address is listen.peer)',
+    ]);
+  });
+
+  test('a transaction limit of 0', () => {
+    const cwd = tempDir().path;
+    expect(messagesOf({ cwd, argv: ['--max-txn-ops', '0'] })).toEqual(['limits.maxTxnOps: got 0 from --max-txn-ops; expected a positive integer']);
+  });
+
   test('the local member is not among the members', () => {
     const dir = tempDir();
     expect(withFile(dir, cluster, { argv: ['--id', '4'] })).toEqual(['id: got 4 from --id; expected one of the member ids 1, 2, 3']);

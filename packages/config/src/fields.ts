@@ -70,6 +70,11 @@ const memberSchema = z.strictObject(
   { error: 'a member: a mapping with id, peer and optionally name, client, metrics' },
 );
 
+const peerOverrideSchema = z.strictObject(
+  { id: positiveInteger(), peer: address(1) },
+  { error: 'a peer address override: a mapping with id and peer' },
+);
+
 const tlsSide = (who: string) =>
   section(
     {
@@ -92,11 +97,15 @@ const TOKEN_RULE = 'a token of at least 16 characters without whitespace';
 export const nodeConfigFields = z.strictObject(
   {
     id: positiveInteger().optional(),
+    name: nonEmptyString('a non-empty name').optional(),
     clusterToken: nonEmptyString('a non-empty string').default(d.clusterToken),
     clusterState: z.enum(['new', 'existing'], { error: 'new or existing' }).default(d.clusterState),
     members: z
       .array(memberSchema, { error: 'a list of members, each with id and peer' })
       .min(1, { error: 'at least one member' })
+      .optional(),
+    peerAddressOverrides: z
+      .array(peerOverrideSchema, { error: 'a list of peer address overrides, each with id and peer' })
       .optional(),
     dataDir: nonEmptyString('a non-empty path').default(d.dataDir),
     listen: section(
@@ -135,6 +144,7 @@ export const nodeConfigFields = z.strictObject(
         maxInflightMessages: positiveInteger().default(d.limits.maxInflightMessages),
         maxUncommittedBytes: positiveInteger().default(d.limits.maxUncommittedBytes),
         snapshotChunkBytes: positiveInteger().default(d.limits.snapshotChunkBytes),
+        maxTxnOps: positiveInteger().default(d.limits.maxTxnOps),
       },
       'a mapping of size limits',
     ),

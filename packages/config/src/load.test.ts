@@ -17,6 +17,7 @@ describe('defaults', () => {
       id: 1,
       self,
       members: [self],
+      peerAddressOverrides: [],
       clusterToken: 'raftkit',
       clusterState: 'new',
       dataDir: join(cwd, 'data'),
@@ -31,6 +32,7 @@ describe('defaults', () => {
         maxInflightMessages: 256,
         maxUncommittedBytes: 67_108_864,
         snapshotChunkBytes: 1_048_576,
+        maxTxnOps: 128,
       },
       tls: { client: null, peer: null },
       auth: { token: null },
@@ -284,6 +286,38 @@ describe('precedence: flags beat the environment, which beats the file, which be
       values: { file: 'warn', env: 'error', flag: 'debug', default: 'info' },
     },
     {
+      name: 'name',
+      file: 'name: from-file',
+      env: ['RAFTKIT_NAME', 'from-env'],
+      flag: ['--name', 'from-flag'],
+      read: (c) => c.self.name,
+      values: { file: 'from-file', env: 'from-env', flag: 'from-flag', default: undefined },
+    },
+    {
+      name: 'limits.maxTxnOps',
+      file: 'limits: { maxTxnOps: 10 }',
+      env: ['RAFTKIT_LIMITS_MAX_TXN_OPS', '20'],
+      flag: ['--max-txn-ops', '30'],
+      read: (c) => c.limits.maxTxnOps,
+      values: { file: 10, env: 20, flag: 30, default: 128 },
+    },
+    {
+      name: 'peerAddressOverrides',
+      file: 'peerAddressOverrides: [{ id: 2, peer: "10.9.0.2:2380" }]',
+      env: ['RAFTKIT_PEER_ADDRESS_OVERRIDES', '2=10.9.1.2:2380'],
+      flag: ['--peer-address-override', '2=10.9.2.2:2380', '--peer-address-override', '3=10.9.2.3:2380'],
+      read: (c) => c.peerAddressOverrides,
+      values: {
+        file: [{ id: 2, peer: { host: '10.9.0.2', port: 2380 } }],
+        env: [{ id: 2, peer: { host: '10.9.1.2', port: 2380 } }],
+        flag: [
+          { id: 2, peer: { host: '10.9.2.2', port: 2380 } },
+          { id: 3, peer: { host: '10.9.2.3', port: 2380 } },
+        ],
+        default: [],
+      },
+    },
+    {
       name: 'id',
       file: 'id: 4',
       env: ['RAFTKIT_ID', '5'],
@@ -399,6 +433,18 @@ describe('one cluster file listing every machine, the local one picked by --id',
     expect(config.listen.client).toEqual([local(2379)]);
     expect(config.self.client).toEqual(local(2379));
     expect(config.members[0]).toEqual({ id: 1, peer: { host: 'proxy.example', port: 7001 } });
+  });
+
+  test('--name names the local member, in agreement with its entry', () => {
+    const dir = tempDir();
+    dir.write('cluster.json', oneHost);
+    const load = (argv: string[]) => loadConfig({ argv: ['--config', 'cluster.json', ...argv], env: {}, cwd: dir.path });
+    expect(load(['--id', '2', '--name', 'beta']).self.name).toBe('beta');
+    dir.write('unnamed.yaml', ['members:', '  - { id: 1, peer: "127.0.0.1:12380" }', '  - { id: 2, peer: "127.0.0.1:22380" }'].join('\n'));
+    const unnamed = loadConfig({ argv: ['--config', 'unnamed.yaml', '--id', '2', '--name', 'beta'], env: {}, cwd: dir.path });
+    expect(unnamed.self.name).toBe('beta');
+    expect(unnamed.members[1]).toBe(unnamed.self);
+    expect(unnamed.members[0]!.name).toBeUndefined();
   });
 
   test('a list of one member needs no --id', () => {

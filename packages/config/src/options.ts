@@ -87,6 +87,15 @@ export const configOptions: readonly ConfigOption[] = [
     defaultText: `${d.id}, or the only member listed`,
   }),
   option({
+    path: 'name',
+    flag: '--name',
+    kind: 'string',
+    valueName: 'NAME',
+    group: 'Cluster',
+    description: "This member's name for people (status tables, member list); published to the cluster at start.",
+    defaultText: "the name in the member's entry, else none (the name given at member add stays)",
+  }),
+  option({
     path: 'members',
     flag: '--initial-cluster',
     kind: 'members',
@@ -148,6 +157,15 @@ export const configOptions: readonly ConfigOption[] = [
     group: 'Addresses',
     description: 'Addresses clients are told to use for this member.',
     defaultText: "the member's client address, else the client listeners",
+  }),
+  option({
+    path: 'peerAddressOverrides',
+    flag: '--peer-address-override',
+    kind: 'members',
+    valueName: 'ID=ADDR,...',
+    group: 'Addresses',
+    description: 'Dial these peers at these addresses instead of the ones the cluster records (a proxy or NAT in between).',
+    defaultText: 'none: peers are dialed where the cluster records them',
   }),
   option({
     path: 'timing.tickMs',
@@ -283,6 +301,15 @@ export const configOptions: readonly ConfigOption[] = [
     group: 'Limits',
     description: 'Size of the pieces snapshots are streamed in.',
     defaultText: bytes(d.limits.snapshotChunkBytes),
+  }),
+  option({
+    path: 'limits.maxTxnOps',
+    flag: '--max-txn-ops',
+    kind: 'integer',
+    valueName: 'N',
+    group: 'Limits',
+    description: 'Most operations in one branch of a transaction, and most compares.',
+    defaultText: String(d.limits.maxTxnOps),
   }),
   ...(['client', 'peer'] as const).flatMap((side) => {
     const prefix = side === 'client' ? '--' : '--peer-';

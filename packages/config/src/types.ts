@@ -62,6 +62,8 @@ export interface LimitSettings {
   maxUncommittedBytes: number;
   /** Size of the pieces a snapshot is streamed in. */
   snapshotChunkBytes: number;
+  /** Most operations in one branch of a transaction, and most compares (etcd's `--max-txn-ops`). */
+  maxTxnOps: number;
 }
 
 /**
@@ -76,6 +78,14 @@ export interface NodeConfig {
   self: ClusterMember;
   /** Every member of the initial cluster, in the order given. */
   members: ClusterMember[];
+  /**
+   * Where this member dials the peers listed here, whatever the cluster's
+   * member registry says: for a member that reaches a peer through an
+   * address of its own (a proxy, a NAT). Other members are dialed at the
+   * peer address the registry records (set by `member add`/`member update`),
+   * or, before it records one, at the address in `members`.
+   */
+  peerAddressOverrides: Array<{ id: number; peer: NetAddress }>;
   /** Names the cluster; peers refuse messages carrying another token, so two clusters cannot mix. */
   clusterToken: string;
   /**

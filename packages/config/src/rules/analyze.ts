@@ -3,7 +3,8 @@ import type { ClusterMember, NodeConfig } from '../types.js';
 import { resolveLimits } from './limits.js';
 import { resolveListeners, type Endpoint } from './listeners.js';
 import { INVALID, isValid, type LooseFields } from './loose.js';
-import { resolveMembership, type ListedMember } from './members.js';
+import { resolveMembership, resolveName, type ListedMember } from './members.js';
+import { resolvePeerOverrides } from './overrides.js';
 import type { Problem } from './problem.js';
 import { resolveTiming } from './timing.js';
 import { resolveTls } from './tls.js';
@@ -44,6 +45,8 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
   const timing = resolveTiming(fields.timing, problems);
   const limits = resolveLimits(fields.limits, problems);
   const tls = resolveTls(fields, problems);
+  const name = membership ? resolveName(fields.name, membership, problems) : INVALID;
+  const peerAddressOverrides = resolvePeerOverrides(fields.peerAddressOverrides, membership?.id, problems);
 
   const { clusterToken, clusterState, dataDir, snapshot, log, authToken } = fields;
   if (
@@ -52,6 +55,8 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
     !timing ||
     !limits ||
     !tls ||
+    name === INVALID ||
+    !peerAddressOverrides ||
     !isValid(clusterToken) ||
     !isValid(clusterState) ||
     !isValid(dataDir) ||
@@ -74,11 +79,12 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
     if (!listed) throw new Error(`member ${membership.id} vanished while resolving the member list`);
     // Clients must be able to reach the local member, so it always has a client address.
     if (listed.client === undefined && advertisedClient[0]) listed.client = advertisedClient[0];
+    if (name !== undefined) listed.name = name;
     self = listed;
   } else {
     const [peer] = addresses(listeners.peer);
     if (!peer) throw new Error('a single member needs a peer listener');
-    self = { id: membership.id, peer, ...(advertisedClient[0] && { client: advertisedClient[0] }) };
+    self = { id: membership.id, ...(name !== undefined && { name }), peer, ...(advertisedClient[0] && { client: advertisedClient[0] }) };
     members = [self];
   }
 
@@ -88,6 +94,7 @@ export function analyzeNodeConfig(fields: LooseFields): Analysis {
       id: membership.id,
       self,
       members,
+      peerAddressOverrides,
       clusterToken,
       clusterState,
       dataDir: dataDir.replaceAll('{id}', String(membership.id)),

@@ -32,6 +32,7 @@ export function resolveLimits(limits: LooseFields['limits'], problems: Problem[]
     maxInflightMessages,
     maxUncommittedBytes,
     snapshotChunkBytes,
+    maxTxnOps,
   } = limits;
   if (
     !isValid(maxRequestBytes) ||
@@ -39,9 +40,10 @@ export function resolveLimits(limits: LooseFields['limits'], problems: Problem[]
     !isValid(maxAppendBytes) ||
     !isValid(maxInflightMessages) ||
     !isValid(maxUncommittedBytes) ||
-    !isValid(snapshotChunkBytes)
+    !isValid(snapshotChunkBytes) ||
+    !isValid(maxTxnOps)
   ) {
     return undefined;
   }
-  return { maxRequestBytes, maxPeerMessageBytes, maxAppendBytes, maxInflightMessages, maxUncommittedBytes, snapshotChunkBytes };
+  return { maxRequestBytes, maxPeerMessageBytes, maxAppendBytes, maxInflightMessages, maxUncommittedBytes, snapshotChunkBytes, maxTxnOps };
 }

@@ -18,6 +18,13 @@ export interface LooseMember {
   metrics: Loose<ParsedAddress>;
 }
 
+/** One entry of `peerAddressOverrides`. */
+export interface LoosePeerOverride {
+  index: number;
+  id: Loose<number>;
+  peer: Loose<ParsedAddress>;
+}
+
 /** One side (clients or peers) of the TLS settings. */
 export interface LooseTls {
   certFile: Loose<string>;
@@ -33,9 +40,11 @@ export interface LooseTls {
  */
 export interface LooseFields {
   id: Loose<number>;
+  name: Loose<string>;
   clusterToken: Loose<string>;
   clusterState: Loose<'new' | 'existing'>;
   members: Loose<Array<LooseMember | typeof INVALID>>;
+  peerAddressOverrides: Loose<Array<LoosePeerOverride | typeof INVALID>>;
   dataDir: Loose<string>;
   listen: { client: Loose<ParsedAddress[]>; peer: Loose<ParsedAddress[]>; metrics: Loose<ParsedAddress[]> };
   advertise: { client: Loose<ParsedAddress[]> };
@@ -56,6 +65,7 @@ export interface LooseFields {
     maxInflightMessages: Loose<number>;
     maxUncommittedBytes: Loose<number>;
     snapshotChunkBytes: Loose<number>;
+    maxTxnOps: Loose<number>;
   };
   tls: { client: LooseTls; peer: LooseTls };
   authToken: Loose<string>;
@@ -139,12 +149,24 @@ export function readLooseFields(value: unknown, failed: FailedPaths): LooseField
       metrics: field(['members', index, 'metrics'], isAddress),
     };
   };
+  const override = (entry: unknown, index: number): LoosePeerOverride | typeof INVALID => {
+    if (!isRecord(entry)) return INVALID;
+    return {
+      index,
+      id: field(['peerAddressOverrides', index, 'id'], isPositive),
+      peer: field(['peerAddressOverrides', index, 'peer'], isAddress),
+    };
+  };
   const membersValue = child(root, 'members');
+  const overridesValue = child(root, 'peerAddressOverrides');
   return {
     id: field(['id'], isPositive),
+    name: field(['name'], isText),
     clusterToken: field(['clusterToken'], isText),
     clusterState: field(['clusterState'], oneOf(['new', 'existing'] as const)),
     members: membersValue === undefined ? undefined : Array.isArray(membersValue) ? membersValue.map(member) : INVALID,
+    peerAddressOverrides:
+      overridesValue === undefined ? undefined : Array.isArray(overridesValue) ? overridesValue.map(override) : INVALID,
     dataDir: field(['dataDir'], isText),
     listen: {
       client: field(['listen', 'client'], isAddressList),
@@ -169,6 +191,7 @@ export function readLooseFields(value: unknown, failed: FailedPaths): LooseField
       maxInflightMessages: positive('limits', 'maxInflightMessages'),
       maxUncommittedBytes: positive('limits', 'maxUncommittedBytes'),
       snapshotChunkBytes: positive('limits', 'snapshotChunkBytes'),
+      maxTxnOps: positive('limits', 'maxTxnOps'),
     },
     tls: { client: tls('client'), peer: tls('peer') },
     authToken: field(['auth', 'token'], isText),

@@ -116,3 +116,25 @@ export function resolveMembership(fields: LooseFields, problems: Problem[]): Mem
   const self = listed.find((m) => m.id === localId);
   return self ? { kind: 'listed', id: localId, self, members: listed } : undefined;
 }
+
+/**
+ * The local member's name from `name` (etcd's `--name`): it must agree with
+ * the name its own entry gives, if any, and not be another member's.
+ * Returns the name to use (`undefined` for none), or INVALID.
+ */
+export function resolveName(name: LooseFields['name'], membership: Membership, problems: Problem[]): string | undefined | typeof INVALID {
+  if (name === INVALID) return INVALID;
+  if (membership.kind === 'single') return name;
+  const own = membership.self.name;
+  if (name === undefined) return own;
+  if (own !== undefined && own !== name) {
+    problems.push({ path: ['name'], value: name, expected: `the name members[${membership.self.index}] gives this member, ${JSON.stringify(own)}, or no name here` });
+    return INVALID;
+  }
+  const other = membership.members.find((m) => m.id !== membership.id && m.name === name);
+  if (other) {
+    problems.push({ path: ['name'], value: name, expected: `a name not already used by members[${other.index}]` });
+    return INVALID;
+  }
+  return name;
+}
