@@ -24,6 +24,7 @@ export const ETCD_ERRORS = {
   tooManyRequests: () => grpcError(status.RESOURCE_EXHAUSTED, 'etcdserver: too many requests'),
   stopped: () => grpcError(status.UNAVAILABLE, 'etcdserver: server stopped'),
   requestTooLarge: () => grpcError(status.INVALID_ARGUMENT, 'etcdserver: request is too large'),
+  tooManyOps: () => grpcError(status.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request'),
   leaderChanged: () => grpcError(status.UNAVAILABLE, 'etcdserver: leader changed'),
   permissionDenied: () => grpcError(status.PERMISSION_DENIED, 'etcdserver: permission denied'),
   invalidAuthToken: () => grpcError(status.UNAUTHENTICATED, 'etcdserver: invalid auth token'),

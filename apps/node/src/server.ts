@@ -187,6 +187,7 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     },
     header: (revision) => ({ clusterId, memberId: config.id, revision, raftTerm: raftNode.raw.raft.term }),
     maxRequestBytes: config.limits.maxRequestBytes,
+    maxTxnOps: config.limits.maxTxnOps,
     authorize: (md) => authorize(config, md),
   };
 

@@ -3,7 +3,7 @@
  * range, delete and a compare-and-set transaction against a 3-member raftkit
  * cluster, through a follower as well as the leader.
  */
-import { Etcd3, GRPCOutOfRangeError } from 'etcd3';
+import { Etcd3, GRPCInvalidArgumentError, GRPCOutOfRangeError } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from './support/local-cluster.js';
 
@@ -104,6 +104,25 @@ describe('the etcd3 client against a 3-member cluster', () => {
         );
       expect(writing).toBeInstanceOf(GRPCOutOfRangeError);
       expect(await client.get('txn-rev/other').string()).toBeNull();
+    } finally {
+      client.close();
+    }
+  });
+  it('refuses a txn of more than --max-txn-ops (128) operations, as etcd does', async () => {
+    const client = new Etcd3({ hosts: `127.0.0.1:${cluster.member(leader).client}` });
+    try {
+      const puts = (n: number) => Array.from({ length: n }, (_, i) => client.put(`ops/${i}`).value('x'));
+      expect((await client.if('ops/0', 'Version', '==', 0).then(...puts(128)).commit()).succeeded).toBe(true);
+      const refused = await client
+        .if('ops/0', 'Version', '==', 0)
+        .then(...puts(129))
+        .commit()
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      expect(refused).toBeInstanceOf(GRPCInvalidArgumentError);
+      expect(refused!.message).toContain('etcdserver: too many operations in txn request');
     } finally {
       client.close();
     }

@@ -34,6 +34,8 @@ export interface KvBackend {
   header(revision: number): etcdserverpb.ResponseHeader;
   /** Largest request accepted, in bytes. */
   maxRequestBytes: number;
+  /** Most operations in one txn branch, and most compares (etcd's --max-txn-ops). */
+  maxTxnOps: number;
   /** Authorises a call (shared token); throws a gRPC error when refused. */
   authorize(metadata: grpc.Metadata): void;
 }
@@ -50,6 +52,18 @@ function hasWrites(ops: etcdserverpb.RequestOp[]): boolean {
     if (r.$case === 'requestTxn') return hasWrites(r.value.success) || hasWrites(r.value.failure);
     return false;
   });
+}
+
+/**
+ * etcd's checkTxnRequest: the compares and each branch hold at most `max`
+ * operations; a nested transaction gets what its parent left of the budget.
+ */
+export function checkTxnOps(req: etcdserverpb.TxnRequest, max: number): void {
+  const used = Math.max(req.compare.length, req.success.length, req.failure.length);
+  if (used > max) throw ETCD_ERRORS.tooManyOps();
+  for (const op of [...req.success, ...req.failure]) {
+    if (op.request?.$case === 'requestTxn') checkTxnOps(op.request.value, max - used);
+  }
 }
 
 function unwrap<T>(result: KvApplyResult): { revision: number; response: T } {
@@ -79,6 +93,7 @@ export function kvService(backend: KvBackend): etcdserverpb.KVServer {
       return { header: backend.header(r.revision), ...r.response };
     }),
     txn: handle<etcdserverpb.TxnRequest, etcdserverpb.TxnResponse>(backend, async (req) => {
+      checkTxnOps(req, backend.maxTxnOps);
       if (!hasWrites(req.success) && !hasWrites(req.failure)) {
         // A read-only transaction is a read: no log entry, one ReadIndex round.
         if (etcdserverpb.TxnRequest.encode(req).finish().length > backend.maxRequestBytes) throw ETCD_ERRORS.requestTooLarge();
