@@ -14,9 +14,13 @@ function dialable(url: string): string {
 }
 
 /**
- * Where the members are: what this member's own configuration says (it
- * wins, so a member can reach another through a proxy or NAT address of its
- * own) and what the replicated registry says (for members added later).
+ * Where the members are. The replicated registry is authoritative for a
+ * member once it records a peer address for it (`member add`, `member
+ * update --peer`), so an address changed through the API reaches every
+ * member; the configured member list only seeds the members the registry
+ * has no address for (the founders, as etcd's --initial-cluster matters only
+ * at bootstrap). This member's `peerAddressOverrides` come last: addresses
+ * it alone dials a peer at (a proxy, a NAT), whatever the cluster records.
  */
 export class MemberDirectory {
   private localClientUrls: string[] = [];
@@ -38,13 +42,14 @@ export class MemberDirectory {
   /** The peer address of every other member this member knows of. */
   peerAddresses(): PeerAddress[] {
     const out = new Map<number, string>();
-    for (const r of this.registry()) if (r.peerUrls[0]) out.set(r.id, dialable(r.peerUrls[0]));
     for (const m of this.config.members) out.set(m.id, hostPort(m.peer));
+    for (const r of this.registry()) if (r.peerUrls[0]) out.set(r.id, dialable(r.peerUrls[0]));
+    for (const o of this.config.peerAddressOverrides) out.set(o.id, hostPort(o.peer));
     out.delete(this.config.id);
     return [...out].map(([id, address]) => ({ id, address }));
   }
 
-  /** Name and addresses of member `id`, as best known. */
+  /** Name and addresses of member `id`, as the cluster records them (the configured list for what it does not). */
   info(id: number): MemberInfo {
     const reg = readMember(this.table(), id);
     const local = this.config.members.find((m) => m.id === id);
