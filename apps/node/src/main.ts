@@ -9,6 +9,9 @@ import { ConfigError, detectInfoFlag, formatConfigHelp, loadConfig } from '@raft
 import { createLogger } from './logging.js';
 import { VERSION, startServer } from './server.js';
 
+/** After a second signal, how long closing storage may take before the process exits regardless. */
+const FORCED_EXIT_MS = 3000;
+
 const USAGE = `raftkit-node ${VERSION}: a member of a raftkit cluster, a replicated key-value store etcd v3 clients can use.
 
 Usage: raftkit-node [--config FILE] [--id N] [flags]
@@ -60,10 +63,13 @@ async function main(): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) {
-      logger.warn({ signal: sig }, 'second signal: exiting at once');
-      process.exit(1);
+      // Drop the requests still in flight, but close storage cleanly if it can be done quickly.
+      logger.warn({ signal: sig }, 'second signal: dropping the requests in flight and exiting');
+      setTimeout(() => process.exit(1), FORCED_EXIT_MS).unref();
+      server.stop({ force: true }).finally(() => process.exit(1));
+      return;
     }
-    logger.info({ signal: sig }, 'shutting down (send the signal again to force)');
+    logger.info({ signal: sig }, 'shutting down: answering the requests in flight (send the signal again to force)');
     server.stop().then(
       () => process.exit(0),
       (e: Error) => {

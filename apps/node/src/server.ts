@@ -23,6 +23,7 @@ import { raftLogger } from './logging.js';
 import { NodeMetrics, serveMetrics } from './metrics.js';
 import { adminService } from './services/admin-service.js';
 import { clusterService, maintenanceService } from './services/cluster-service.js';
+import { CallGate } from './services/gate.js';
 import { HealthState, healthService } from './services/health-service.js';
 import { type KvApplyResult, type KvBackend, kvService } from './services/kv-service.js';
 
@@ -56,9 +57,23 @@ export interface RaftkitServer {
   readonly node: RaftNode<KvApplyResult | undefined>;
   readonly addresses: ServerAddresses;
   readonly clusterId: number;
-  /** Stops serving, lets in-flight work finish, closes storage. */
-  stop(): Promise<void>;
+  /**
+   * Stops serving, lets in-flight work finish, closes storage. At once,
+   * health turns NOT_SERVING and new client calls are refused with
+   * "etcdserver: server stopped"; the calls already running are answered
+   * (for up to {@link SHUTDOWN_DRAIN_MS}); then Raft, the transport and
+   * storage stop. `{ force: true }` (a second signal) drops what is still
+   * running instead of waiting for it.
+   */
+  stop(options?: { force?: boolean }): Promise<void>;
 }
+
+/**
+ * How long a shutdown waits for the client calls already running: RaftNode's
+ * request timeout (5 s), after which every pending proposal or read has
+ * failed with "request timed out", plus time to write those answers.
+ */
+export const SHUTDOWN_DRAIN_MS = 5_500;
 
 function hostPort(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
@@ -195,13 +210,15 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     'grpc.max_receive_message_length': config.limits.maxRequestBytes + 64 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
-  clientServer.addService(etcdserverpb.KVService, kvService(kvBackend));
+  // Every client call but health checks passes the gate, so a shutdown can refuse new ones and wait for the rest.
+  const gate = new CallGate();
+  clientServer.addService(etcdserverpb.KVService, gate.guard(kvService(kvBackend)));
   const context = { config, clusterId, node: raftNode, sm, storage, directory, transport, logger, version: VERSION, authorize: kvBackend.authorize };
   const cluster = clusterService(context);
   const maintenance = maintenanceService(context);
-  clientServer.addService(etcdserverpb.ClusterService, cluster);
-  clientServer.addService(etcdserverpb.MaintenanceService, maintenance);
-  clientServer.addService(adminv1.AdminService, adminService(context));
+  clientServer.addService(etcdserverpb.ClusterService, gate.guard(cluster));
+  clientServer.addService(etcdserverpb.MaintenanceService, gate.guard(maintenance));
+  clientServer.addService(adminv1.AdminService, gate.guard(adminService(context)));
   clientServer.addService(healthv1.HealthService, healthService(health));
 
   const clientCreds = config.tls.client
@@ -252,16 +269,24 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
   logger.info({ client: clientAddresses, peer: peerAddresses, metrics: metricsAddresses, dataDir: config.dataDir, clusterId }, 'raftkit member started');
 
   let stopping: Promise<void> | undefined;
+  let forced: (() => void) | undefined;
+  const force = new Promise<void>((resolve) => (forced = resolve));
   return {
     config,
     node: raftNode,
     addresses: { client: clientAddresses, peer: peerAddresses, metrics: metricsAddresses },
     clusterId,
-    stop: () => {
+    stop: (options = {}) => {
+      if (options.force) forced!();
       stopping ??= (async () => {
         clearInterval(refresh);
-        health.set(healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING);
-        clientServer.forceShutdown();
+        health.shutDown();
+        gate.close();
+        // Raft keeps running meanwhile, so the pending proposals and reads can complete.
+        const waiting = gate.inFlight;
+        const drained = await Promise.race([gate.drained(SHUTDOWN_DRAIN_MS), force.then(() => false)]);
+        if (waiting > 0) logger.info({ calls: waiting, answered: drained }, drained ? 'answered the requests in flight' : `dropping ${gate.inFlight} requests still in flight`);
+        await closeGrpcServer(clientServer, drained ? 1000 : 0);
         await raftNode.stop();
         await transport.close();
         peerServer.forceShutdown();
@@ -323,6 +348,24 @@ class SelfPublisher {
         this.inFlight = false;
       });
   }
+}
+
+/** grpc-js's graceful shutdown (answers already written are flushed), forced after `graceMs`. */
+function closeGrpcServer(server: grpc.Server, graceMs: number): Promise<void> {
+  if (graceMs <= 0) {
+    server.forceShutdown();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function bindAsync(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {

@@ -14,6 +14,7 @@ const KNOWN = new Set(['', 'etcdserverpb.KV', 'raftkit.admin.v1.Admin']);
 /** The serving status, with watchers. */
 export class HealthState {
   private current: ServingStatus = healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING;
+  private stopping = false;
   private readonly watchers = new Set<(s: ServingStatus) => void>();
 
   get status(): ServingStatus {
@@ -21,9 +22,15 @@ export class HealthState {
   }
 
   set(s: ServingStatus): void {
-    if (s === this.current) return;
+    if (this.stopping || s === this.current) return;
     this.current = s;
     for (const w of this.watchers) w(s);
+  }
+
+  /** NOT_SERVING from now on, whatever happens next (the member is shutting down). */
+  shutDown(): void {
+    this.set(healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING);
+    this.stopping = true;
   }
 
   watch(w: (s: ServingStatus) => void): () => void {
