@@ -83,6 +83,14 @@ async function main(): Promise<number> {
   return -1;
 }
 
+// `pnpm --filter node start` (and `dev`) run this script in apps/node; relative
+// paths (./data, --config FILE) belong to the directory the user typed it in,
+// as the README promises.
+const lifecycle = process.env.npm_lifecycle_event;
+if ((lifecycle === 'start' || lifecycle === 'dev') && process.env.npm_package_name === '@raftkit/node' && process.env.INIT_CWD) {
+  process.chdir(process.env.INIT_CWD);
+}
+
 main().then(
   (code) => {
     if (code >= 0) process.exitCode = code;
