@@ -4,6 +4,7 @@
  * queue depth and transport counters, rejected messages.
  */
 import { createServer, type Server } from 'node:http';
+import type { TransportStats } from '@raftkit/transport-grpc';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The metrics a member records. */
@@ -36,12 +37,42 @@ export class NodeMetrics {
   readonly snapshots = new Counter({ name: 'raftkit_snapshots_total', help: 'Snapshots taken (kind=taken) or installed from the leader (kind=installed)', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly peerQueueDepth = new Gauge({ name: 'raftkit_peer_queue_depth', help: 'Messages waiting to be sent to a peer', labelNames: ['peer'] as const, registers: [this.registry] });
   readonly peerConnected = new Gauge({ name: 'raftkit_peer_connected', help: '1 when the stream to a peer is up', labelNames: ['peer'] as const, registers: [this.registry] });
-  readonly peerSent = new Gauge({ name: 'raftkit_peer_sent_messages', help: 'Messages sent to a peer since start', labelNames: ['peer'] as const, registers: [this.registry] });
-  readonly peerDropped = new Gauge({ name: 'raftkit_peer_dropped_messages', help: 'Messages to a peer dropped (queue full, stream down)', labelNames: ['peer'] as const, registers: [this.registry] });
-  readonly peerRejected = new Gauge({ name: 'raftkit_peer_rejected_messages', help: 'Messages from a peer refused by validation', labelNames: ['peer'] as const, registers: [this.registry] });
+  readonly peerSent = new Counter({ name: 'raftkit_peer_sent_messages_total', help: 'Messages sent to a peer', labelNames: ['peer'] as const, registers: [this.registry] });
+  readonly peerDropped = new Counter({ name: 'raftkit_peer_dropped_messages_total', help: 'Messages to a peer dropped (queue full, stream down, too large)', labelNames: ['peer'] as const, registers: [this.registry] });
+  readonly peerRejected = new Counter({ name: 'raftkit_peer_rejected_messages_total', help: 'Frames or snapshots from a peer refused by validation', labelNames: ['peer'] as const, registers: [this.registry] });
+  readonly rejectedUnattributed = new Counter({
+    name: 'raftkit_rejected_unattributed_messages_total',
+    help: 'Frames refused before a known sender could be told: from unknown members, other clusters, or garbage',
+    registers: [this.registry],
+  });
+  /** The transport's running totals at the last refresh, to turn them into counter increments. */
+  private readonly lastTotals = new Map<string, number>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'raftkit_process_' });
+  }
+
+  /** Records the transport's per-peer gauges and raises its counters by what changed since the last call. */
+  recordTransport(stats: TransportStats): void {
+    for (const p of stats.peers) {
+      const peer = String(p.id);
+      this.peerQueueDepth.set({ peer }, p.queueDepth);
+      this.peerConnected.set({ peer }, p.connected ? 1 : 0);
+      this.raise(this.peerSent, `sent/${peer}`, p.sent, { peer });
+      this.raise(this.peerDropped, `dropped/${peer}`, p.dropped, { peer });
+      this.raise(this.peerRejected, `rejected/${peer}`, p.rejected, { peer });
+    }
+    this.raise(this.rejectedUnattributed, 'unattributed', stats.rejectedUnattributed);
+  }
+
+  private raise<L extends string>(counter: Counter<L>, key: string, total: number, labels?: Partial<Record<L, string>>): void {
+    const last = this.lastTotals.get(key) ?? 0;
+    // A total below the last one started over (the peer was removed and added again).
+    const delta = total >= last ? total - last : total;
+    this.lastTotals.set(key, total);
+    if (delta === 0) return;
+    if (labels) counter.inc(labels, delta);
+    else counter.inc(delta);
   }
 }
 

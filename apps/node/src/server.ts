@@ -454,14 +454,7 @@ function refreshGauges(node: RaftNode<KvApplyResult | undefined>, sm: KvStateMac
   } catch {
     // Storage failed; the fatal event reports it.
   }
-  for (const p of transport.stats().peers) {
-    const peer = String(p.id);
-    metrics.peerQueueDepth.set({ peer }, p.queueDepth);
-    metrics.peerConnected.set({ peer }, p.connected ? 1 : 0);
-    metrics.peerSent.set({ peer }, p.sent);
-    metrics.peerDropped.set({ peer }, p.dropped);
-    metrics.peerRejected.set({ peer }, p.rejected);
-  }
+  metrics.recordTransport(transport.stats());
 }
 
 export type { PeerAddress };

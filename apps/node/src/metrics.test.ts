@@ -1,0 +1,47 @@
+import type { PeerStats, TransportStats } from '@raftkit/transport-grpc';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodeMetrics, serveMetrics } from './metrics.js';
+
+function peer(id: number, counts: Partial<PeerStats>): PeerStats {
+  return { id, connected: true, queueDepth: 0, sent: 0, dropped: 0, rejected: 0, ...counts } as PeerStats;
+}
+
+const closers: Array<() => void> = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+/** Scrapes /metrics over HTTP, as Prometheus would. */
+async function scrape(metrics: NodeMetrics): Promise<string> {
+  const { server, port } = await serveMetrics(metrics, '127.0.0.1', 0, () => true);
+  closers.push(() => server.close());
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+describe('NodeMetrics', () => {
+  it('exports the transport totals as counters named *_total, raised by what changed', async () => {
+    const m = new NodeMetrics();
+    const stats = (s: TransportStats) => m.recordTransport(s);
+    stats({ peers: [peer(2, { sent: 10, dropped: 1, rejected: 0, queueDepth: 3 })], rejectedUnattributed: 2 });
+    stats({ peers: [peer(2, { sent: 25, dropped: 1, rejected: 4, queueDepth: 1 })], rejectedUnattributed: 5 });
+    const text = await scrape(m);
+    expect(text).toContain('# TYPE raftkit_peer_sent_messages_total counter');
+    expect(text).toContain('raftkit_peer_sent_messages_total{peer="2"} 25');
+    expect(text).toContain('# TYPE raftkit_peer_dropped_messages_total counter');
+    expect(text).toContain('raftkit_peer_dropped_messages_total{peer="2"} 1');
+    expect(text).toContain('raftkit_peer_rejected_messages_total{peer="2"} 4');
+    expect(text).toContain('# TYPE raftkit_rejected_unattributed_messages_total counter');
+    expect(text).toContain('raftkit_rejected_unattributed_messages_total 5');
+    expect(text).toContain('raftkit_peer_queue_depth{peer="2"} 1');
+    expect(text).not.toMatch(/^raftkit_peer_sent_messages\{/m);
+  });
+
+  it('keeps counting up when a peer\'s totals start over (removed and added again)', async () => {
+    const m = new NodeMetrics();
+    m.recordTransport({ peers: [peer(3, { sent: 100 })], rejectedUnattributed: 0 });
+    m.recordTransport({ peers: [peer(3, { sent: 7 })], rejectedUnattributed: 0 });
+    expect(await scrape(m)).toContain('raftkit_peer_sent_messages_total{peer="3"} 107');
+  });
+});
