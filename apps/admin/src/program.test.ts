@@ -33,6 +33,14 @@ describe('raftctl help', () => {
     ]);
   });
 
+  it('shows duration defaults as durations, not milliseconds', () => {
+    const help = (name: string) => helpOf(all.find(([n]) => n === name)![1]);
+    expect(help('local up')).toMatch(/--wait <duration>\s+how long to wait for a leader \(default: 30s\)/);
+    expect(help('local down')).toContain('(default: 10s)');
+    expect(help('watch')).toContain('(default: 1s)');
+    expect(help('check')).toContain('(default: 200ms)');
+  });
+
   it.each(all)('%s has a description and examples that use it', (name, cmd) => {
     const help = helpOf(cmd);
     expect(cmd.description()).not.toBe('');

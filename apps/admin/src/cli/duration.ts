@@ -1,5 +1,5 @@
 /** Durations on the command line, as Go tools such as etcdctl write them: `500ms`, `5s`, `2m`, or plain seconds. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -21,4 +21,9 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1))}s`;
   return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+
+/** A `--flag <duration>` option whose help shows its default as a duration (`30s`), not as milliseconds. */
+export function durationOption(flags: string, description: string, defaultMs: number): Option {
+  return new Option(flags, description).argParser(parseDuration).default(defaultMs, formatDuration(defaultMs));
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { adminv1 } from '@raftkit/proto';
 import { CliError, usageError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { parseDuration } from '../cli/duration.js';
+import { durationOption } from '../cli/duration.js';
 import { withExamples } from '../cli/help.js';
 import { intIn } from '../cli/numbers.js';
 import { printJson, printText } from '../cli/output.js';
@@ -98,7 +98,7 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description("compare a hash of every member's key-value state at the same applied index")
     .option('--attempts <n>', 'rounds of hashes to take while looking for an index every member has reached', intIn('--attempts', 1, 1000), 10)
-    .option('--interval <duration>', 'time between two rounds', parseDuration, 200)
+    .addOption(durationOption('--interval <duration>', 'time between two rounds', 200))
     .addHelpText(
       'after',
       `

@@ -9,7 +9,7 @@ import { relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { CliError, usageError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { formatDuration, parseDuration } from '../cli/duration.js';
+import { durationOption, formatDuration } from '../cli/duration.js';
 import { withExamples } from '../cli/help.js';
 import { intIn } from '../cli/numbers.js';
 import { printJson, printText } from '../cli/output.js';
@@ -248,7 +248,7 @@ export function registerLocal(program: Command): void {
     .option('--base-port <port>', 'member i serves clients on base + 10(i-1), peers on the next port, metrics on the one after', intIn('--base-port', 1, 65535), 2379)
     .addOption(dirOption())
     .addOption(new Option('--server <path>', "the server's dist/main.js (default: @raftkit/node's)").env('RAFTCTL_SERVER'))
-    .option('--wait <duration>', 'how long to wait for a leader', parseDuration, 30_000)
+    .addOption(durationOption('--wait <duration>', 'how long to wait for a leader', 30_000))
     .argument('[server-flags...]', 'after --, flags for every member (raftkit-node --help lists them)')
     .addHelpText('after', `\nWaits until a leader is elected, then prints the members and the endpoints to use.\nMembers ignore RAFTKIT_* variables of this shell; pass server flags after --.`)
     .action((serverArgs: string[], o: UpFlags, c: Command) => runSession(c, (s) => up(s, o, serverArgs, c.getOptionValueSource('nodes') === 'cli')));
@@ -259,7 +259,7 @@ export function registerLocal(program: Command): void {
     .description('stop the local cluster (SIGTERM, then SIGKILL after --grace); --purge also deletes its data')
     .addOption(dirOption())
     .option('--purge', 'delete the data and logs too')
-    .option('--grace <duration>', 'how long members may take to stop before they are killed', parseDuration, 10_000)
+    .addOption(durationOption('--grace <duration>', 'how long members may take to stop before they are killed', 10_000))
     .action((o: { dir: string; purge?: boolean; grace: number }, c: Command) => runSession(c, (s) => down(s, o)));
   withExamples(downCmd, ['raftctl local down', 'raftctl local down --purge']);
 

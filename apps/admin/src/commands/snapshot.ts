@@ -76,7 +76,10 @@ async function compact(s: Session, index: number, cluster: boolean): Promise<voi
   }
   const failure = eachFailure(results);
   if (failure) {
-    if (/latest snapshot/.test(failure.message)) printNote('A member can only discard log entries that a snapshot covers: run raftctl snapshot take first.');
+    // The member discards only what it has applied (its key-value state lives beside the log, so no snapshot is needed).
+    if (/entries are applied on this member/.test(failure.message)) {
+      printNote('A member discards only log entries it has applied: leave out --index (all it has applied), or give at most its APPLIED index in raftctl status.');
+    }
     throw failure;
   }
 }

@@ -1,6 +1,6 @@
 /** `raftctl watch`: the status table, redrawn in place until Ctrl-C. */
 import type { Command } from 'commander';
-import { formatDuration, parseDuration } from '../cli/duration.js';
+import { durationOption, formatDuration } from '../cli/duration.js';
 import { withExamples } from '../cli/help.js';
 import { onInterrupt } from '../cli/interrupt.js';
 import { type Session, runSession } from '../cli/session.js';
@@ -61,7 +61,7 @@ export function registerWatch(program: Command): void {
   const cmd = program
     .command('watch')
     .description('show the status table, updating in place until Ctrl-C')
-    .option('--interval <duration>', 'time between two updates', parseDuration, 1000)
+    .addOption(durationOption('--interval <duration>', 'time between two updates', 1000))
     .addHelpText('after', '\nOn a terminal the table is redrawn in place; otherwise it is printed again each time it changes.\nWith --json, one JSON object per line and update. Ctrl-C exits with code 0.')
     .action((opts: { interval: number }, c: Command) => runSession(c, (s) => runWatch(s, opts.interval)));
   withExamples(cmd, ['raftctl watch', 'raftctl watch --interval 250ms', 'raftctl watch --json > status.ndjson']);

@@ -28,6 +28,23 @@ describe('rpcError', () => {
     expect(rpcError(failure(status.UNAVAILABLE, 'etcdserver: request timed out'), 'h:1', 5000).delivery).toBe('unknown');
   });
 
+  it.each([
+    ['grpc-js refuses the message', status.RESOURCE_EXHAUSTED, 'Received message larger than max (2097172 vs 1638400)', 'the request is too large (2.0 MiB)'],
+    ["etcd's request is too large", status.INVALID_ARGUMENT, 'etcdserver: request is too large', 'the request is too large'],
+  ])('an oversized request (%s) points at --max-request-bytes, not at load', (_what, code, details, message) => {
+    const e = rpcError(failure(code, details), 'h:1', 5000);
+    expect([e.exitCode, e.message, e.delivery]).toEqual([ExitCode.Refused, message, 'answered']);
+    expect(e.hint).toBe("It exceeds the member's --max-request-bytes (1.5 MiB by default): send less, or raise the limit on every member.");
+  });
+
+  it("etcd's too many requests asks to slow down, and request timed out points at the quorum", () => {
+    const busy = rpcError(failure(status.RESOURCE_EXHAUSTED, 'etcdserver: too many requests'), 'h:1', 5000);
+    expect([busy.exitCode, busy.message, busy.hint]).toEqual([ExitCode.Refused, 'too many requests', 'The member is overloaded; slow down and retry.']);
+    const slow = rpcError(failure(status.UNAVAILABLE, 'etcdserver: request timed out'), 'h:1', 5000);
+    expect([slow.exitCode, slow.message, slow.delivery]).toEqual([ExitCode.Unhealthy, 'request timed out', 'unknown']);
+    expect(slow.hint).toMatch(/majority of the voting members/);
+  });
+
   it('a refusal keeps the member\'s own words', () => {
     const e = rpcError(failure(status.NOT_FOUND, 'member 9 is not in the cluster'), 'h:1', 5000);
     expect([e.exitCode, e.message, e.delivery]).toEqual([ExitCode.Refused, 'member 9 is not in the cluster', 'answered']);

@@ -11,6 +11,23 @@ import { formatDuration } from '../cli/duration.js';
 
 const REACH_HINT = 'Check that a member runs there, or pass the right address with --endpoints.';
 const QUORUM_HINT = 'A majority of the voting members must be running and connected; see raftctl status.';
+const TOO_LARGE_HINT = "It exceeds the member's --max-request-bytes (1.5 MiB by default): send less, or raise the limit on every member.";
+
+/**
+ * A request over the member's size limit: grpc-js refuses the message
+ * itself ("Received message larger than max (N vs M)", RESOURCE_EXHAUSTED)
+ * or the member does, with etcd's "request is too large" (INVALID_ARGUMENT).
+ */
+function tooLarge(details: string): { size: number | undefined } | undefined {
+  const grpcLimit = /larger than max \((\d+) vs \d+\)/i.exec(details);
+  if (grpcLimit) return { size: Number(grpcLimit[1]) };
+  if (/larger than max|request is too large|request too large/i.test(details)) return { size: undefined };
+  return undefined;
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
 
 /** Whether a value is a grpc-js ServiceError. */
 export function isServiceError(e: unknown): e is ServiceError {
@@ -64,6 +81,10 @@ export function rpcError(e: unknown, endpoint: string, timeoutMs: number): CliEr
   const fromServer = details.startsWith('etcdserver:');
   const serverText = details.replace(/^etcdserver: /, '');
   const opts = (hint: string, delivery: Delivery = 'answered') => ({ endpoint, hint, cause: e, delivery });
+  const large = e.code === status.RESOURCE_EXHAUSTED || e.code === status.INVALID_ARGUMENT ? tooLarge(details) : undefined;
+  if (large) {
+    return new CliError(ExitCode.Refused, `the request is too large${large.size !== undefined ? ` (${mebibytes(large.size)})` : ''}`, opts(TOO_LARGE_HINT));
+  }
   switch (e.code) {
     case status.UNAVAILABLE:
       if (fromServer) {

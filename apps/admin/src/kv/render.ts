@@ -21,7 +21,7 @@ export function kvJson(kv: mvccpb.KeyValue) {
 
 /** The header fields scripts use. */
 export function headerJson(h: etcdserverpb.ResponseHeader | undefined) {
-  return { revision: h?.revision ?? 0, memberId: h?.memberId ?? 0, raftTerm: h?.raftTerm ?? 0 };
+  return { clusterId: h?.clusterId ?? 0, memberId: h?.memberId ?? 0, revision: h?.revision ?? 0, raftTerm: h?.raftTerm ?? 0 };
 }
 
 /** Key and value lines (keys only with `keysOnly`). */
