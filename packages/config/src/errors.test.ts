@@ -286,8 +286,28 @@ describe('TLS', () => {
     const dir = tempDir();
     const cert = dir.write('server.crt', 'PEM\n');
     expect(messagesOf({ cwd: dir.path, argv: ['--cert-file', cert, '--key-file', cert, '--client-cert-auth'] })).toEqual([
-      'tls.client.trustedCaFile: missing, but tls.client.clientCertAuth is true; expected a path to the PEM CA bundle that remote certificates are checked against',
+      'tls.client.trustedCaFile: missing, but tls.client.clientCertAuth is true; expected a path to the PEM CA bundle that remote certificates are checked against (--trusted-ca-file)',
     ]);
+  });
+
+  test('a peer certificate without the CA that members check each other against', () => {
+    const dir = tempDir();
+    const cert = dir.write('peer.crt', 'PEM\n');
+    const key = dir.write('peer.key', 'PEM\n');
+    expect(messagesOf({ cwd: dir.path, argv: ['--peer-cert-file', cert, '--peer-key-file', key, '--listen-peer-urls', 'https://127.0.0.1:2380'] })).toEqual([
+      "tls.peer.trustedCaFile: missing, but tls.peer.certFile is set; expected a path to the PEM CA bundle that signs every member's certificate (--peer-trusted-ca-file), since members check each other's certificates",
+    ]);
+    // Without client certificate checks too: the dialling side always verifies the member it reaches.
+    expect(messagesOf({ cwd: dir.path, argv: ['--peer-cert-file', cert, '--peer-key-file', key, '--peer-client-cert-auth=false'] })).toHaveLength(1);
+  });
+
+  test('server-only TLS for clients needs no CA', () => {
+    const dir = tempDir();
+    const cert = dir.write('server.crt', 'PEM\n');
+    const key = dir.write('server.key', 'PEM\n');
+    const config = loadConfig({ cwd: dir.path, env: {}, argv: ['--cert-file', cert, '--key-file', key, '--listen-client-urls', 'https://127.0.0.1:2379'] });
+    expect(config.tls.client).toEqual({ certFile: cert, keyFile: key, clientCertAuth: false });
+    expect(config.tls.peer).toBeNull();
   });
 
   test('an https address without TLS, and an http address with it', () => {
@@ -296,7 +316,7 @@ describe('TLS', () => {
     expect(
       messagesOf({
         cwd: dir.path,
-        argv: ['--listen-client-urls', 'https://127.0.0.1:2379', '--peer-cert-file', cert, '--peer-key-file', cert, '--listen-peer-urls', 'http://127.0.0.1:2380'],
+        argv: ['--listen-client-urls', 'https://127.0.0.1:2379', '--peer-cert-file', cert, '--peer-key-file', cert, '--peer-trusted-ca-file', cert, '--listen-peer-urls', 'http://127.0.0.1:2380'],
       }),
     ).toEqual([
       'listen.client[0]: got "https://127.0.0.1:2379" from --listen-client-urls; expected http://host:port or host:port, since TLS is off without tls.client.certFile (--cert-file)',
@@ -306,7 +326,8 @@ describe('TLS', () => {
 
   test('a certificate file that cannot be read', () => {
     const dir = tempDir();
-    expect(messagesOf({ cwd: dir.path, argv: ['--peer-cert-file', 'peer.crt', '--peer-key-file', '.'] })).toEqual([
+    const ca = dir.write('ca.crt', 'PEM\n');
+    expect(messagesOf({ cwd: dir.path, argv: ['--peer-cert-file', 'peer.crt', '--peer-key-file', '.', '--peer-trusted-ca-file', ca] })).toEqual([
       `tls.peer.certFile: cannot read "${dir.path}/peer.crt" (ENOENT: no such file or directory) from --peer-cert-file; expected a readable PEM file`,
       `tls.peer.keyFile: cannot read "${dir.path}" (not a file) from --peer-key-file; expected a readable PEM file`,
     ]);

@@ -7,7 +7,7 @@
  */
 export { loadConfig, parseNodeConfig, type LoadConfigOptions } from './load.js';
 export { nodeConfigSchema, type NodeConfigInput } from './schema.js';
-export type { NodeConfig, ClusterMember, TlsSettings, TimingSettings, LimitSettings, LogLevel, LogFormat } from './types.js';
+export type { NodeConfig, ClusterMember, TlsSettings, PeerTlsSettings, TimingSettings, LimitSettings, LogLevel, LogFormat } from './types.js';
 export { ConfigError, formatIssues, type ConfigIssue } from './issues.js';
 export { configOptions, envVarName, type ConfigOption, type OptionKind } from './options.js';
 export { formatConfigHelp, type HelpOptions } from './help.js';

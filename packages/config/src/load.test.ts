@@ -203,6 +203,8 @@ describe('each source alone', () => {
         cert,
         '--peer-key-file',
         key,
+        '--peer-trusted-ca-file',
+        ca,
         '--peer-client-cert-auth=false',
         '--log-level',
         'warn',
@@ -220,7 +222,7 @@ describe('each source alone', () => {
     expect(config.snapshot).toEqual({ count: 20_000, catchupEntries: 100 });
     expect(config.limits.maxRequestBytes).toBe(1_048_576);
     expect(config.tls.client).toEqual({ certFile: cert, keyFile: key, trustedCaFile: ca, clientCertAuth: true });
-    expect(config.tls.peer).toEqual({ certFile: cert, keyFile: key, clientCertAuth: false });
+    expect(config.tls.peer).toEqual({ certFile: cert, keyFile: key, trustedCaFile: ca, clientCertAuth: false });
     expect(config.log.level).toBe('warn');
   });
 

@@ -43,7 +43,7 @@ const TLS_FILE_FIELDS = configOptions.flatMap((o) =>
 
 /** Makes relative paths absolute, so the server does not depend on where it later changes directory. */
 function absolutize(config: NodeConfig, cwd: string): NodeConfig {
-  const tls = (side: TlsSettings | null): TlsSettings | null =>
+  const tls = <T extends TlsSettings>(side: T | null): T | null =>
     side && {
       ...side,
       certFile: resolve(cwd, side.certFile),

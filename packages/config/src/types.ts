@@ -36,6 +36,11 @@ export interface TlsSettings {
   clientCertAuth: boolean;
 }
 
+/** TLS between members: each checks the others' certificates, so the CA is always given. */
+export interface PeerTlsSettings extends TlsSettings {
+  trustedCaFile: string;
+}
+
 /**
  * Raft timing. The core counts ticks; the server turns the clock into ticks
  * every `tickMs`. Election timeouts are drawn from
@@ -123,7 +128,7 @@ export interface NodeConfig {
   /** `null` means plain text on that listener. */
   tls: {
     client: TlsSettings | null;
-    peer: TlsSettings | null;
+    peer: PeerTlsSettings | null;
   };
   /** `token: null` means clients need no token. */
   auth: {

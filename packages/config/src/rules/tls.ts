@@ -1,21 +1,25 @@
 import type { ParsedAddress } from '../address.js';
 import type { Segment } from '../path.js';
-import type { TlsSettings } from '../types.js';
+import type { PeerTlsSettings, TlsSettings } from '../types.js';
 import { INVALID, isValid, type Loose, type LooseFields, type LooseTls } from './loose.js';
 import { showAddress } from './members.js';
 import type { Problem } from './problem.js';
 
 type Side = 'client' | 'peer';
 
-const FLAGS: Record<Side, { cert: string; key: string }> = {
-  client: { cert: '--cert-file', key: '--key-file' },
-  peer: { cert: '--peer-cert-file', key: '--peer-key-file' },
+const FLAGS: Record<Side, { cert: string; key: string; ca: string }> = {
+  client: { cert: '--cert-file', key: '--key-file', ca: '--trusted-ca-file' },
+  peer: { cert: '--peer-cert-file', key: '--peer-key-file', ca: '--peer-trusted-ca-file' },
 };
 
 /**
  * A certificate needs its key, and checking remote certificates needs a CA
  * to check them against; anything set without a certificate would silently
- * do nothing, so it is an error too.
+ * do nothing, so it is an error too. Peer TLS always needs the CA: every
+ * member dials the others and checks their certificates against it, so a
+ * certificate without one could not work (and must not fall back to plain
+ * text). Clients may get server-only TLS, with no CA, unless
+ * `clientCertAuth` asks for their certificates.
  */
 function resolveSide(side: Side, tls: LooseTls, problems: Problem[]): TlsSettings | null | undefined {
   const { certFile, keyFile, trustedCaFile, clientCertAuth } = tls;
@@ -48,12 +52,21 @@ function resolveSide(side: Side, tls: LooseTls, problems: Problem[]): TlsSetting
     });
     return undefined;
   }
+  if (side === 'peer' && trustedCaFile === undefined) {
+    problems.push({
+      path: at('trustedCaFile'),
+      value: undefined,
+      problem: 'missing, but tls.peer.certFile is set',
+      expected: `a path to the PEM CA bundle that signs every member's certificate (${FLAGS.peer.ca}), since members check each other's certificates`,
+    });
+    return undefined;
+  }
   if (clientCertAuth === true && trustedCaFile === undefined) {
     problems.push({
       path: at('trustedCaFile'),
       value: undefined,
       problem: `missing, but tls.${side}.clientCertAuth is true`,
-      expected: 'a path to the PEM CA bundle that remote certificates are checked against',
+      expected: `a path to the PEM CA bundle that remote certificates are checked against (${FLAGS[side].ca})`,
     });
     return undefined;
   }
@@ -122,9 +135,14 @@ function reportSchemes(fields: LooseFields, problems: Problem[]): void {
 export function resolveTls(
   fields: LooseFields,
   problems: Problem[],
-): { client: TlsSettings | null; peer: TlsSettings | null } | undefined {
+): { client: TlsSettings | null; peer: PeerTlsSettings | null } | undefined {
   reportSchemes(fields, problems);
   const client = resolveSide('client', fields.tls.client, problems);
   const peer = resolveSide('peer', fields.tls.peer, problems);
-  return client === undefined || peer === undefined ? undefined : { client, peer };
+  if (client === undefined || peer === undefined) return undefined;
+  if (peer === null) return { client, peer };
+  const { trustedCaFile } = peer;
+  // resolveSide reported a peer certificate without a CA.
+  if (trustedCaFile === undefined) return undefined;
+  return { client, peer: { ...peer, trustedCaFile } };
 }
