@@ -26,6 +26,7 @@ import { clusterService, maintenanceService } from './services/cluster-service.j
 import { CallGate } from './services/gate.js';
 import { HealthState, healthService } from './services/health-service.js';
 import { type KvApplyResult, type KvBackend, kvService } from './services/kv-service.js';
+import { clientServerCredentials, peerTransportTls } from './tls.js';
 
 /** raftkit's version, reported by Maintenance.Status and the admin API. */
 export const VERSION = '0.1.0';
@@ -88,6 +89,9 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
   const metrics = new NodeMetrics();
   const clusterId = clusterIdOf(config.clusterToken);
   const founding = config.members.map((m) => m.id);
+  // TLS that cannot work fails here, before anything is opened, never falling back to plain text.
+  const peerTls = peerTransportTls(config.tls.peer);
+  const clientCreds = clientServerCredentials(config.tls.client);
   const storage = await RaftStorage.open({
     dataDir: config.dataDir,
     // A member joining a running cluster starts empty and learns the membership from a snapshot.
@@ -119,7 +123,6 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
       };
     },
   };
-  const peerTls = config.tls.peer;
   const transport = new GrpcTransport({
     id: config.id,
     clusterId,
@@ -132,9 +135,7 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     },
     snapshotSource,
     snapshotSink,
-    ...(peerTls?.trustedCaFile
-      ? { tls: { caFile: peerTls.trustedCaFile, certFile: peerTls.certFile, keyFile: peerTls.keyFile, requireClientCert: peerTls.clientCertAuth } }
-      : {}),
+    ...(peerTls ? { tls: peerTls } : {}),
     logger: rlog,
     maxMessageBytes: config.limits.maxPeerMessageBytes,
     snapshotChunkBytes: config.limits.snapshotChunkBytes,
@@ -221,14 +222,6 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
   clientServer.addService(adminv1.AdminService, gate.guard(adminService(context)));
   clientServer.addService(healthv1.HealthService, healthService(health));
 
-  const clientCreds = config.tls.client
-    ? serverCredentials({
-        certFile: config.tls.client.certFile,
-        keyFile: config.tls.client.keyFile,
-        ...(config.tls.client.trustedCaFile ? { caFile: config.tls.client.trustedCaFile } : { caFile: '' }),
-        requireClientCert: config.tls.client.clientCertAuth,
-      })
-    : grpc.ServerCredentials.createInsecure();
   const clientAddresses: string[] = [];
   for (const a of config.listen.client) {
     const port = await bindAsync(clientServer, hostPort(a), clientCreds);
@@ -237,9 +230,7 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
 
   const peerServer = new grpc.Server(transportServerOptions(config));
   transport.register(peerServer);
-  const peerCreds = peerTls?.trustedCaFile
-    ? serverCredentials({ caFile: peerTls.trustedCaFile, certFile: peerTls.certFile, keyFile: peerTls.keyFile, requireClientCert: peerTls.clientCertAuth })
-    : grpc.ServerCredentials.createInsecure();
+  const peerCreds = serverCredentials(peerTls);
   const peerAddresses: string[] = [];
   for (const a of config.listen.peer) {
     const port = await bindAsync(peerServer, hostPort(a), peerCreds);

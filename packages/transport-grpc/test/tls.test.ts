@@ -101,6 +101,9 @@ describe('TLS', () => {
     expect(() => new GrpcTransport({ id: 1, clusterId: 7, handler, tls: { ...tls(pki, 'n1'), caFile: join(pki.dir, 'node.ext') } })).toThrow(
       TransportUsageError,
     );
+    // TLS between members always checks the other side against a CA: without one it refuses, never falls back to plain text.
+    const { caFile: _ca, ...withoutCa } = tls(pki, 'n1');
+    expect(() => new GrpcTransport({ id: 1, clusterId: 7, handler, tls: withoutCa as TlsOptions })).toThrow(/tls\.caFile is undefined; expected the path of a PEM file/);
   });
 });
 
