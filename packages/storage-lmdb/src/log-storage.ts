@@ -43,7 +43,8 @@ export interface PersistRequest {
    * alone (the core's `Ready.mustSync` is false) — may skip it: the commit
    * index is rebuilt from a quorum after a crash. Such a write is still
    * committed before resolving and flushed in the background, in order
-   * with the writes that follow.
+   * with the writes that follow. A request with entries, a snapshot, or a
+   * new term or vote is always durable, whatever this says.
    */
   sync?: boolean | undefined;
 }
@@ -222,7 +223,7 @@ export class LmdbLogStorage implements LogStorage {
     while (this.persisting) await this.persisting.catch(() => {});
     this.parts.health.check();
     const plan = this.plan(request);
-    const done = this.writeQueued(plan, request.sync !== false, alsoInTransaction);
+    const done = this.writeQueued(plan, plan.durable, alsoInTransaction);
     this.persisting = done;
     try {
       await done;
@@ -419,7 +420,11 @@ export class LmdbLogStorage implements LogStorage {
       if (hs.commit > last) throw new StorageUsageError(`hardState.commit is ${hs.commit}; expected at most the last index ${last}`);
       hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
     }
-    return { boundary, last, lastTerm, install, truncateFrom, truncateTo, entries, hardState };
+    // Only a commit index alone may skip the flush: entries, a snapshot, a
+    // term or a vote are promises to other members once they are sent.
+    const commitOnly = !install && given.length === 0 && (!hardState || (hardState.term === this.hard.term && hardState.vote === this.hard.vote));
+    const durable = request.sync !== false || !commitOnly;
+    return { boundary, last, lastTerm, install, truncateFrom, truncateTo, entries, hardState, durable };
   }
 
   /** A snapshot may be installed only if its bytes are durable in a snapshot file. */
@@ -529,6 +534,8 @@ interface PersistPlan {
   truncateTo: number;
   entries: readonly Entry[];
   hardState: HardState | undefined;
+  /** Wait for the flush: false only for `sync: false` with nothing but a commit index to write. */
+  durable: boolean;
 }
 
 function firstOf<T>(items: Iterable<T>): T | undefined {
