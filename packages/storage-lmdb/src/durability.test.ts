@@ -1,8 +1,8 @@
 /**
  * The durability rules that crash tests with SIGKILL cannot see (the page
  * cache survives a killed process): nothing resolves as durable before
- * LMDB's flush, only a commit index may skip it, and the safe mode is the
- * default.
+ * LMDB's flush, only a commit index may skip it, the safe mode is the
+ * default, and a flush that never ends fails the store instead of hanging.
  *
  * The flush is made to wait for a promise the test controls by shadowing
  * `root.flushed` (lmdb-js's thenable for "everything committed so far is
@@ -11,6 +11,7 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { type Entry, EntryType, type RaftLogger, emptyConfState } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StorageFailedError } from './errors.js';
 import { RaftStorage, type RaftStorageOptions } from './raft-storage.js';
 import type { ApplyEntry } from './state-machine-store.js';
 import { entryRange } from './test-support/entries.js';
@@ -204,6 +205,30 @@ describe('apply waits for the flush when asked to sync', () => {
     await promptly(s.stateMachine.apply(entries.slice(2), setKey, { sync: false }), 'apply with sync: false');
     expect(s.stateMachine.appliedIndex()).toBe(5);
     again.release();
+  });
+});
+
+describe('a flush that never finishes', () => {
+  it('fails the store after flushTimeoutMs instead of leaving persist pending forever', async () => {
+    const s = await openStorage({ flushTimeoutMs: 100 });
+    gateFlushes(s);
+    const write = s.log.persist({ entries: entryRange(1, 2, () => 1) });
+    await expect(write).rejects.toThrow(StorageFailedError);
+    await expect(write).rejects.toThrow(/stopped after an earlier failure \(a flush to disk has not finished after 100 ms/);
+    // The view moved with the commit, ahead of the disk: it is no longer served.
+    expect(() => s.log.lastIndex()).toThrow(StorageFailedError);
+    await expect(s.log.persist({ entries: entryRange(2, 3, () => 1) })).rejects.toThrow(StorageFailedError);
+  });
+
+  it('does not fire for a flush that finishes in time', async () => {
+    const s = await openStorage({ flushTimeoutMs: 200 });
+    const gate = gateFlushes(s);
+    const write = track(s.log.persist({ entries: entryRange(1, 2, () => 1) }));
+    await aWhile();
+    gate.release();
+    await promptly(write.promise, 'persist');
+    await sleep(250);
+    expect(s.log.lastIndex()).toBe(1);
   });
 });
 

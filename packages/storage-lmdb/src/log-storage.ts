@@ -73,12 +73,16 @@ export interface LogStorageParts {
  * reads, answered from LMDB and a few cached positions, plus the writes the
  * Ready contract needs ({@link persist}) and compaction ({@link compact}).
  *
- * Reads reflect exactly what has been persisted: every write is one LMDB
- * transaction that is on disk when its call returns, and the cached
- * positions (first and last index, last term, hard state) are updated only
- * then. An entry that fails its checksum, or is missing from inside the
- * log, raises {@link StorageCorruptionError} and the store then refuses all
- * further use.
+ * Reads reflect what has been committed: every write is one LMDB
+ * transaction, and the cached positions (first and last index, last term,
+ * hard state) move once it commits, a little before it is flushed and
+ * {@link persist} resolves. Reads may thus show a write a machine crash
+ * would still undo; nothing may be acknowledged on it until `persist`
+ * resolves. A flush that never finishes (lmdb-js does not report a failed
+ * sync to the caller) fails the store after `flushTimeoutMs`, so the view
+ * ahead of the disk is never served for long. An entry that fails its
+ * checksum, or is missing from inside the log, raises
+ * {@link StorageCorruptionError} and the store then refuses all further use.
  *
  * Obtain one from `openRaftStorage` (it is `storage.log`).
  */
@@ -240,7 +244,7 @@ export class LmdbLogStorage implements LogStorage {
       alsoInTransaction?.();
     });
     this.adopt(plan);
-    if (durable) await tables.root.flushed;
+    if (durable) await health.flushed(tables.root);
   }
 
   private writePlan(plan: PersistPlan): void {

@@ -7,7 +7,7 @@ import { MetaTable } from './meta-table.js';
 import { DEFAULT_SNAPSHOT_CHUNK_BYTES } from './snapshot-reader.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { type ApplyEntry, StateMachineStore } from './state-machine-store.js';
-import { StorageHealth } from './storage-health.js';
+import { DEFAULT_FLUSH_TIMEOUT_MS, StorageHealth } from './storage-health.js';
 import { describe, requireInteger } from './validate.js';
 
 /**
@@ -45,6 +45,12 @@ export interface RaftStorageOptions {
   snapshotChunkBytes?: number;
   /** Entries deleted per transaction when compacting. Default 8192. */
   compactionBatch?: number;
+  /**
+   * How long a flush to disk may take before the store gives the disk up
+   * and fails (lmdb-js leaves a failed sync pending forever). Default 60 s,
+   * far beyond a healthy disk; a store that failed must be reopened.
+   */
+  flushTimeoutMs?: number;
   /**
    * UNSAFE, for tests only: never flush to disk. A process crash loses
    * nothing, but a machine crash or power loss can lose acknowledged writes
@@ -95,6 +101,7 @@ export class RaftStorage {
     const dataDir = options.dataDir;
     const chunkBytes = requireInteger('snapshotChunkBytes', options.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES, 1);
     const compactionBatch = requireInteger('compactionBatch', options.compactionBatch ?? 8192, 1);
+    const flushTimeoutMs = requireInteger('flushTimeoutMs', options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, 1);
     const retain = requireInteger('retainSnapshots', options.retainSnapshots ?? 2, 1);
     const bootstrap = options.bootstrap && requireMembers(options.bootstrap);
     const sync = options.unsafeNoSync !== true;
@@ -107,7 +114,7 @@ export class RaftStorage {
     let tables: LmdbTables | undefined;
     try {
       tables = openTables(dataDir, { noSync: !sync });
-      const health = new StorageHealth(dataDir);
+      const health = new StorageHealth(dataDir, flushTimeoutMs);
       const meta = new MetaTable(tables.meta, dataDir);
       const snapshots = await SnapshotStore.open({ dir: join(dataDir, SNAPSHOT_DIR), retain, sync, logger, chunkBytes });
       const log = await LmdbLogStorage.open({ dataDir, tables, meta, snapshots, health, compactionBatch });

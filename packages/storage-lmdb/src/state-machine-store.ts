@@ -148,7 +148,7 @@ export class StateMachineStore implements StateMachineReader {
     const { tables, health } = this.parts;
     await health.writeQueued('apply committed entries', tables.root, () => batch.write());
     batch.done();
-    if (options.sync !== false) await tables.root.flushed;
+    if (options.sync !== false) await health.flushed(tables.root);
   }
 
   /**

@@ -1,6 +1,12 @@
 import type { RootDatabase } from 'lmdb';
 import { StorageCorruptionError, StorageFailedError, StorageUsageError } from './errors.js';
 
+/** Default of `RaftStorageOptions.flushTimeoutMs`: far beyond any healthy disk's flush. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 60_000;
+
+/** Node's timers overflow (and fire at once) beyond this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Whether a store may still be used. Shared by the parts of one store: once
  * any of them hits a failed write or finds corruption, all of them refuse to
@@ -14,7 +20,11 @@ export class StorageHealth {
   /** The refusal of a write attempted inside the one in progress. */
   private nested: StorageUsageError | undefined;
 
-  constructor(readonly dataDir: string) {}
+  constructor(
+    readonly dataDir: string,
+    /** How long {@link flushed} waits before it gives the disk up. */
+    private readonly flushTimeoutMs = DEFAULT_FLUSH_TIMEOUT_MS,
+  ) {}
 
   /** Throws unless the store is open and has not failed. */
   check(): void {
@@ -89,6 +99,32 @@ export class StorageHealth {
       return await root.childTransaction(() => this.write(what, body));
     } catch (e) {
       throw this.fail(e);
+    }
+  }
+
+  /**
+   * Resolves once every write committed so far is on disk (`root.flushed`).
+   * lmdb-js never rejects that promise when a sync fails: it prints the
+   * error and leaves the flush pending forever, while the commit already
+   * moved the in-memory view. So a flush still pending after
+   * `flushTimeoutMs` fails the store and rejects, rather than leaving the
+   * caller (and the member) waiting without end.
+   * @throws StorageFailedError (as a rejection) when the flush takes longer
+   */
+  async flushed(root: RootDatabase): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const stalled = new Error(`a flush to disk has not finished after ${this.flushTimeoutMs} ms (lmdb-js reports a failed sync only on stderr)`);
+        this.fail(stalled);
+        reject(new StorageFailedError(this.dataDir, stalled));
+      }, Math.min(this.flushTimeoutMs, MAX_TIMER_MS));
+      timer.unref();
+    });
+    try {
+      await Promise.race([root.flushed, watchdog]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
