@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RaftLogger, type SnapshotMetadata, emptyConfState } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { SnapshotCorruptionError, StorageUsageError } from './errors.js';
 import { snapshotFileName } from './snapshot-format.js';
 import { BROKEN_SUFFIX, SnapshotStore } from './snapshot-store.js';
 import { payload } from './test-support/entries.js';
+import { exposeGc } from './test-support/gc.js';
 import { TempDirs } from './test-support/temp-dirs.js';
 
 const dirs = new TempDirs();
@@ -107,6 +109,49 @@ describe('writing and reading', () => {
     await store.write(meta(20), payload(20, 1, 10));
     expect(store.find(meta(10))).toBeUndefined();
     expect(Buffer.concat(await collect(reader)).equals(payload(10, 1, 1000))).toBe(true);
+  });
+});
+
+describe('opening', () => {
+  it('verifies the newest snapshot by streaming it, never holding it whole in memory', async () => {
+    const dir = dirs.make();
+    const chunkBytes = 256 * 1024;
+    const piece = payload(5, 5, 1 << 20);
+    const pieces = 48;
+    const writer = await (await open(dir, { chunkBytes })).createWriter(meta(5));
+    for (let i = 0; i < pieces; i++) await writer.write(piece);
+    await writer.commit();
+
+    // Live memory (after full collections) sampled while the open reads the file.
+    const gc = exposeGc();
+    const probe = await openFile(join(dir, snapshotFileName(meta(5))), 'r');
+    const handlePrototype = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const realRead = handlePrototype.read;
+    gc();
+    const base = process.memoryUsage().arrayBuffers;
+    let reads = 0;
+    let samples = 0;
+    let peak = 0;
+    // A plain wrapper, not a vi.spyOn: a spy would keep every buffer read in its call records.
+    handlePrototype.read = async function (this: unknown, ...args: unknown[]) {
+      const result: unknown = await Reflect.apply(realRead, this, args);
+      if (++reads % 8 === 0) {
+        gc();
+        samples += 1;
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+      }
+      return result;
+    };
+    try {
+      const reopened = await open(dir, { chunkBytes });
+      expect(reopened.latest()).toEqual(meta(5));
+    } finally {
+      handlePrototype.read = realRead;
+    }
+    expect(samples).toBeGreaterThan(4);
+    // A whole copy would be 48 MiB; a chunk at a time is a few hundred KiB.
+    expect(peak).toBeLessThan((pieces << 20) / 8);
   });
 });
 

@@ -162,11 +162,12 @@ export class SnapshotStore {
       }
     }
     candidates.sort(newestFirst);
-    // Only the newest is read in full: it is the one served and restored from.
+    // Only the newest is read in full (streamed, so memory stays bounded):
+    // it is the one served and restored from.
     while (candidates.length > 0) {
       const newest = candidates[0]!;
       try {
-        await (await SnapshotReader.open(newest.path)).readAll();
+        await (await SnapshotReader.open(newest.path, this.options.chunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES)).verify();
         break;
       } catch (e) {
         candidates.shift();
