@@ -47,6 +47,21 @@ export class CrashChild {
     }
   }
 
+  /** Resolves once the child has exited by itself; rejects after `timeoutMs`. */
+  async waitForExit(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.closed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`fixture did not exit within ${timeoutMs} ms; stderr:\n${this.stderr}`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Kills the child with SIGKILL and waits until its output is fully read. */
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
