@@ -228,7 +228,8 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     clientAddresses.push(hostPort({ host: a.host, port }));
   }
 
-  const peerServer = new grpc.Server(transportServerOptions(config));
+  // Counts the frames grpc-js's receive limit refuses, like the transport's own refusals.
+  const peerServer = new grpc.Server(transport.serverOptions());
   transport.register(peerServer);
   const peerCreds = serverCredentials(peerTls);
   const peerAddresses: string[] = [];
@@ -366,13 +367,6 @@ function bindAsync(server: grpc.Server, address: string, creds: grpc.ServerCrede
       else resolve(port);
     });
   });
-}
-
-function transportServerOptions(config: NodeConfig): grpc.ServerOptions {
-  return {
-    'grpc.max_receive_message_length': config.limits.maxPeerMessageBytes,
-    'grpc.max_send_message_length': config.limits.maxPeerMessageBytes,
-  };
 }
 
 /** The LogStorage methods of the LMDB log, bound so they can be spread into NodeStorage. */

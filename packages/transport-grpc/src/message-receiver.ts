@@ -14,6 +14,11 @@ export interface ReceiverContext extends EnvelopeRules {
   deliver(from: number, messages: Message[]): void;
   /** Remembers an open incoming call so closing the transport can end it; returns the way to forget it. */
   track(end: () => void): () => void;
+  /**
+   * Tells who sent an incoming call so far, for refusals grpc-js makes
+   * itself (a frame over its receive limit), which the handler never sees.
+   */
+  watch(metadata: grpc.Metadata, sender: () => number | undefined): void;
 }
 
 /**
@@ -27,6 +32,7 @@ export function handleSendMessages(ctx: ReceiverContext, call: grpc.ServerDuplex
   // Headers now tell the sender the stream is established (it resets its backoff).
   call.sendMetadata(new grpc.Metadata());
   let sender: number | undefined;
+  ctx.watch(call.metadata, () => sender);
   let finished = false;
   const finish = (): void => {
     finished = true;

@@ -98,6 +98,7 @@ async function receive(
   call: grpc.ServerReadableStream<Buffer, raftv1.InstallSnapshotResponse>,
 ): Promise<raftv1.InstallSnapshotResponse> {
   let from: number | undefined;
+  ctx.watch(call.metadata, () => from);
   let writer: SnapshotWriter | undefined;
   let message: Message | undefined;
   let total = 0;

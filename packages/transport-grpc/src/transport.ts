@@ -8,9 +8,10 @@ import { handleSendMessages } from './message-receiver.js';
 import { type GrpcTransportOptions, type ResolvedOptions, peerProblem, resolveOptions } from './options.js';
 import { PeerSender, peerChannelOptions } from './peer-sender.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import { receiveLimitInterceptor } from './receive-limit.js';
 import { type SnapshotReceiverContext, handleInstallSnapshot } from './snapshot-receiver.js';
 import { inMessageReader, sendSnapshot } from './snapshot-sender.js';
-import { peerServerOptions, peerServiceDefinition } from './service.js';
+import { INSTALL_SNAPSHOT_PATH, SEND_MESSAGES_PATH, peerServerOptions, peerServiceDefinition } from './service.js';
 import { channelCredentials, serverCredentials } from './tls.js';
 import type { PeerAddress, PeerStats, SnapshotReader, TransportStats } from './types.js';
 
@@ -86,6 +87,9 @@ export class GrpcTransport {
   private readonly rejectLog: RateLimitedLog;
   private readonly receiver: SnapshotReceiverContext;
   private readonly incoming = new Set<() => void>();
+  /** The sender of each open incoming call so far, by the call's request metadata. */
+  private readonly callSenders = new WeakMap<grpc.Metadata, () => number | undefined>();
+  private readonly receiveLimit: grpc.ServerInterceptor;
   private readonly dirty = new Set<PeerSender>();
   private readonly unreachable = new Set<number>();
   private flushTimer: NodeJS.Immediate | undefined;
@@ -106,6 +110,10 @@ export class GrpcTransport {
     this.streamLog = new RateLimitedLog(this.o.logger, this.o.rejectLogIntervalMs);
     this.rejectLog = new RateLimitedLog(this.o.logger, this.o.rejectLogIntervalMs);
     this.receiver = this.receiverContext();
+    this.receiveLimit = receiveLimitInterceptor(new Set([SEND_MESSAGES_PATH, INSTALL_SNAPSHOT_PATH]), (metadata, details) => {
+      const from = metadata && this.callSenders.get(metadata)?.();
+      this.countRefusal({ code: grpc.status.RESOURCE_EXHAUSTED, details, ...(from !== undefined && { from }) });
+    });
     for (const p of this.o.peers) this.addPeer(p);
   }
 
@@ -115,9 +123,20 @@ export class GrpcTransport {
   }
 
   /**
+   * Options for a `grpc.Server` that is to host the peer service (they are
+   * fixed at its construction): grpc-js refuses frames over
+   * `maxMessageBytes` before buffering them, and the interceptor given here
+   * counts and logs those refusals like every other. Other services on the
+   * same server are not affected.
+   */
+  serverOptions(): grpc.ServerOptions {
+    return { ...peerServerOptions(this.o), interceptors: [this.receiveLimit] };
+  }
+
+  /**
    * Serves the peer service on `server`, which the caller owns, binds and
-   * shuts down. Create it with {@link peerServerOptions} so oversized frames
-   * are refused before they are buffered, and bind it with
+   * shuts down. Create it with {@link serverOptions} so oversized frames are
+   * refused before they are buffered, and counted; bind it with
    * {@link serverCredentials} for TLS. {@link close} removes the service.
    */
   register(server: grpc.Server): void {
@@ -140,7 +159,7 @@ export class GrpcTransport {
   async listen(address: string): Promise<number> {
     if (this.closed) throw new TransportUsageError('listen() called on a closed transport');
     if (this.ownServer) throw new TransportUsageError('listen() called twice; the transport already has a server');
-    const server = new grpc.Server(peerServerOptions(this.o));
+    const server = new grpc.Server(this.serverOptions());
     this.register(server);
     this.ownServer = server;
     return new Promise<number>((resolve, reject) => {
@@ -404,6 +423,9 @@ export class GrpcTransport {
       track: (end) => {
         this.incoming.add(end);
         return () => this.incoming.delete(end);
+      },
+      watch: (metadata, sender) => {
+        this.callSenders.set(metadata, sender);
       },
     };
   }

@@ -60,12 +60,38 @@ describe('bad input on the message stream', () => {
     expect(peerStats(member, 2).rejected).toBe(1);
   });
 
-  it('answers an oversized frame with RESOURCE_EXHAUSTED before reading it', async () => {
+  it('answers an oversized frame with RESOURCE_EXHAUSTED before reading it, and counts and logs it', async () => {
     const big = frameBytes({ messages: [hb({ type: MessageType.App, entries: [{ term: 1, index: 1, type: EntryType.Normal, data: new Uint8Array(100_000) }] })] });
     const status = await sendRawFrames(member.address, [big]);
     expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(status.details).toMatch(/larger than max \(\d+ vs 65536\)/);
     expect(member.inbox.messages).toEqual([]);
+    // grpc-js refused it before any frame of the stream was read: the sender is not known.
+    expect(member.transport.stats().rejectedUnattributed).toBe(1);
+    expect(peerStats(member, 2).rejected).toBe(0);
+    expect(logger.lines.filter((l) => l.message === 'refused input from a peer').map((l) => l.fields)).toEqual([
+      { from: undefined, code: 'RESOURCE_EXHAUSTED', details: expect.stringMatching(/^Received message larger than max \(\d+ vs 65536\)$/) },
+    ]);
+  });
+
+  it("counts an oversized frame against the stream's sender once a valid frame named it, logging once per interval", async () => {
+    const big = frameBytes({ messages: [hb({ context: new Uint8Array(100_000) })] });
+    for (let i = 0; i < 3; i++) {
+      const stream = rawStream(member.address);
+      stream.write(frameBytes({ messages: [hb({ commit: i + 1 })] }));
+      await waitFor('the valid frame', () => member.inbox.messages.length === i + 1);
+      stream.write(big);
+      const status = await stream.status;
+      expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    }
+    expect(peerStats(member, 2).rejected).toBe(3);
+    expect(member.transport.stats().rejectedUnattributed).toBe(0);
+    const warnings = logger.lines.filter((l) => l.message === 'refused input from a peer');
+    expect(warnings.map((l) => l.fields)).toEqual([{ from: 2, code: 'RESOURCE_EXHAUSTED', details: expect.stringMatching(/larger than max/) }]);
+    // The stream's own refusals, sent by the handler, are not counted twice.
+    const misaddressed = await sendRawFrames(member.address, [frameBytes({ to: 3 })]);
+    expect(misaddressed.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(peerStats(member, 2).rejected).toBe(4);
   });
 
   it('answers malformed messages with INVALID_ARGUMENT naming the problem', async () => {
@@ -126,6 +152,16 @@ describe('bad input on the message stream', () => {
   });
 });
 
+/** A message stream whose frames the test writes one at a time. */
+function rawStream(address: string): { write(frame: Buffer): void; status: Promise<grpc.StatusObject> } {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const call = client.makeBidiStreamRequest('/raftkit.raft.v1.RaftPeer/SendMessages', (b: Buffer) => b, (b: Buffer) => b);
+  call.on('data', () => {});
+  call.on('error', () => {});
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve)).finally(() => client.close());
+  return { write: (frame) => call.write(frame), status };
+}
+
 describe('the peer service on a server the application owns', () => {
   it('serves frames, refuses those over maxMessageBytes even when the server allows more, and leaves on close', async () => {
     const { handler, inbox } = recordingHandler();
@@ -147,6 +183,7 @@ describe('the peer service on a server the application owns', () => {
       expect(status.details).toMatch(/^frame of \d+ bytes exceeds maxMessageBytes \(65536\)$/);
       expect(inbox.messages).toHaveLength(1);
       expect(peerServerOptions({ maxMessageBytes: 65536 })['grpc.max_receive_message_length']).toBe(65536);
+      expect(transport.serverOptions()).toMatchObject({ 'grpc.max_receive_message_length': 65536, interceptors: [expect.any(Function)] });
 
       // Closing the transport takes its service off the application's server, which keeps running.
       await transport.close();
@@ -211,6 +248,34 @@ describe('bad input on InstallSnapshot', () => {
     await delay(20);
     expect(member.inbox.messages).toEqual([]);
     expect(sink.received.every((r) => r.outcome === 'aborted')).toBe(true);
+  });
+
+  it('counts a chunk over the receive limit against the sender, aborting the transfer', async () => {
+    // Member 1 again, with a limit a chunk can exceed.
+    const small = await startMember(1, { snapshotSink: sink, maxMessageBytes: 64 * 1024, snapshotChunkBytes: 32 * 1024 });
+    small.transport.setPeer({ id: 2, address: '127.0.0.1:1' });
+    try {
+      const client = new grpc.Client(small.address, grpc.credentials.createInsecure());
+      const outcome = new Promise<grpc.ServiceError | null>((resolve) => {
+        const call = client.makeClientStreamRequest(
+          '/raftkit.raft.v1.RaftPeer/InstallSnapshot',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          (err: grpc.ServiceError | null) => resolve(err),
+        );
+        call.write(snapshotHeader(200_000));
+        void waitFor('the sink to begin', () => sink.received.length === 1).then(() => call.write(chunk(0, new Uint8Array(100_000))));
+      });
+      const err = await outcome;
+      client.close();
+      expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      await waitFor('the abort', () => sink.received[0]?.outcome === 'aborted');
+      expect(peerStats(small, 2)).toMatchObject({ rejected: 1, snapshotReceiveFailures: 1, snapshotsReceived: 0 });
+      expect(small.transport.stats().rejectedUnattributed).toBe(0);
+      expect(small.inbox.messages).toEqual([]);
+    } finally {
+      await small.transport.close();
+    }
   });
 
   it('checks the header like a message frame: cluster, sender, receiver', async () => {
