@@ -1,6 +1,8 @@
+import * as grpc from '@grpc/grpc-js';
 import { type Message, MessageType, message } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Member, peerStats, startMember, stopAll, waitFor } from './support/harness.js';
+import { GrpcTransport } from '../src/index.js';
+import { type Member, delay, peerStats, recordingHandler, recordingLogger, startMember, stopAll, waitFor } from './support/harness.js';
 import { exposeGc } from './support/gc.js';
 import { HashingSink, generatedDigest, generatedSource } from './support/snapshots.js';
 
@@ -146,6 +148,100 @@ describe('snapshot transfer', () => {
     expect(s.snapshotsSent).toBe(1);
     expect(peerStats(b, 1).snapshotReceiveFailures).toBe(1);
     await waitFor('Snap delivery', () => b.inbox.messages.length === 1);
+  });
+
+  describe('when the connection breaks mid-transfer', () => {
+    /**
+     * Member 2 on a server of its own that the test can kill (force
+     * shutdown: connections are dropped, no status is sent) and bring back
+     * on the same port.
+     */
+    async function killableReceiver(sink: HashingSink, peers: { id: number; address: string }[]) {
+      const { handler, inbox } = recordingHandler();
+      const transport = new GrpcTransport({ id: 2, clusterId: 7, handler, peers, snapshotSink: sink });
+      const serve = async (port: number): Promise<{ server: grpc.Server; port: number }> => {
+        const server = new grpc.Server(transport.serverOptions());
+        transport.register(server);
+        const bound = await new Promise<number>((resolve, reject) =>
+          server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+        );
+        return { server, port: bound };
+      };
+      return { transport, inbox, serve };
+    }
+
+    it('reports the broken attempt, and a retry to the restarted receiver succeeds', async () => {
+      const logger = recordingLogger();
+      const a = await startMember(1, { snapshotSource: generatedSource(6 * MiB, 256 * 1024), snapshotChunkBytes: 256 * 1024, snapshotAttempts: 5, logger });
+      members = [a];
+      let killAt: (() => void) | undefined;
+      const killed = new Promise<void>((resolve) => (killAt = resolve));
+      const sink = new HashingSink({ onWrite: (transfer, chunks) => transfer === 1 && chunks === 3 && killAt!() });
+      const b = await killableReceiver(sink, [{ id: 1, address: a.address }]);
+      const first = await b.serve(0);
+      const port = first.port;
+      let server = first.server;
+      a.transport.setPeer({ id: 2, address: `127.0.0.1:${port}` });
+      try {
+        a.transport.send([snap(1, 2, 42)]);
+        await killed;
+        server.forceShutdown();
+        await waitFor('the broken attempt', () => peerStats(a, 2).snapshotSendFailures >= 1);
+        expect(a.inbox.snapshotStatus).toEqual([]);
+        await delay(50);
+        ({ server } = await b.serve(port));
+
+        await waitFor('snapshot status', () => a.inbox.snapshotStatus.length === 1, 20_000);
+        expect(a.inbox.snapshotStatus).toEqual([{ peer: 2, ok: true }]);
+        const failures = logger.lines.filter((l) => l.message === 'snapshot transfer failed');
+        expect(failures.length).toBeGreaterThanOrEqual(1);
+        expect(failures[0]!.fields).toMatchObject({ to: 2, index: 42, attempt: 1 });
+        const s = peerStats(a, 2);
+        expect(s.snapshotsSent).toBe(1);
+        expect(s.snapshotSendFailures).toBe(failures.length);
+        // The first transfer was aborted when its call broke; the retry arrived whole.
+        expect(sink.received[0]!.outcome).toBe('aborted');
+        expect(sink.received.filter((r) => r.outcome === 'committed').map((r) => r.sha256)).toEqual([generatedDigest(6 * MiB, 256 * 1024)]);
+        await waitFor('Snap delivery', () => b.inbox.messages.length === 1);
+        expect(b.inbox.messages[0]!.snapshot!.metadata.index).toBe(42);
+        expect(b.transport.stats().peers.find((p) => p.id === 1)).toMatchObject({ snapshotsReceived: 1, snapshotReceiveFailures: 1 });
+      } finally {
+        await b.transport.close();
+        server.forceShutdown();
+      }
+    });
+
+    it('reports failure when the receiver stays away, and a later send succeeds once it is back', async () => {
+      const a = await startMember(1, { snapshotSource: generatedSource(4 * MiB, 256 * 1024), snapshotChunkBytes: 256 * 1024, snapshotAttempts: 2 });
+      members = [a];
+      let killAt: (() => void) | undefined;
+      const killed = new Promise<void>((resolve) => (killAt = resolve));
+      const sink = new HashingSink({ onWrite: (transfer, chunks) => transfer === 1 && chunks === 2 && killAt!() });
+      const b = await killableReceiver(sink, [{ id: 1, address: a.address }]);
+      const first = await b.serve(0);
+      const port = first.port;
+      let server = first.server;
+      a.transport.setPeer({ id: 2, address: `127.0.0.1:${port}` });
+      try {
+        a.transport.send([snap(1, 2, 42)]);
+        await killed;
+        server.forceShutdown();
+        await waitFor('snapshot status', () => a.inbox.snapshotStatus.length === 1);
+        expect(a.inbox.snapshotStatus).toEqual([{ peer: 2, ok: false }]);
+        expect(peerStats(a, 2).snapshotSendFailures).toBe(2);
+        expect(b.inbox.messages).toEqual([]);
+
+        ({ server } = await b.serve(port));
+        a.transport.send([snap(1, 2, 42)]);
+        await waitFor('snapshot status', () => a.inbox.snapshotStatus.length === 2, 20_000);
+        expect(a.inbox.snapshotStatus[1]).toEqual({ peer: 2, ok: true });
+        await waitFor('Snap delivery', () => b.inbox.messages.length === 1);
+        expect(sink.received.at(-1)!.sha256).toBe(generatedDigest(4 * MiB, 256 * 1024));
+      } finally {
+        await b.transport.close();
+        server.forceShutdown();
+      }
+    });
   });
 
   it('reports failure after the last attempt when the receiver takes no snapshots', async () => {

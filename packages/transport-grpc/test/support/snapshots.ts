@@ -64,16 +64,20 @@ export interface ReceivedSnapshot {
 /**
  * A sink that hashes and counts what it receives without keeping it, taking
  * a turn of the event loop every few chunks as a disk would. `failAt`
- * makes the n-th write of the first transfer throw.
+ * makes the n-th write of the first transfer throw; `onWrite` is called
+ * after each write with the transfer's number (from 1) and its chunk count.
  */
 export class HashingSink implements SnapshotSink {
   readonly received: ReceivedSnapshot[] = [];
-  constructor(private readonly options: { failFirstAtChunk?: number; keep?: boolean } = {}) {}
+  constructor(
+    private readonly options: { failFirstAtChunk?: number; keep?: boolean; onWrite?: (transfer: number, chunks: number) => void } = {},
+  ) {}
 
   begin(metadata: SnapshotMetadata, from: number): SnapshotWriter {
     const record: ReceivedSnapshot = { metadata, from, bytes: 0, sha256: '', outcome: 'open' };
     this.received.push(record);
     const first = this.received.length === 1;
+    const transfer = this.received.length;
     const hash = createHash('sha256');
     const kept: Uint8Array[] = [];
     let chunks = 0;
@@ -84,6 +88,7 @@ export class HashingSink implements SnapshotSink {
         hash.update(chunk);
         record.bytes += chunk.length;
         if (this.options.keep) kept.push(chunk.slice());
+        this.options.onWrite?.(transfer, chunks);
         if (chunks % 4 === 0) await new Promise((r) => setImmediate(r));
       },
       commit: () => {
