@@ -10,6 +10,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterService,
+  type CompactionRequest,
   type Compare,
   Compare_CompareResult,
   Compare_CompareTarget,
@@ -32,6 +33,8 @@ import type { KeyValue } from '../src/gen/etcd/api/mvccpb/kv.js';
 /** A minimal in-memory etcd-like store: enough semantics to check every field round-trips. */
 class MemoryKv {
   revision = 1;
+  /** The compactions asked for, as the server decoded them. */
+  readonly compactions: CompactionRequest[] = [];
   private readonly kvs = new Map<string, KeyValue>();
 
   header(): ResponseHeader {
@@ -143,7 +146,10 @@ describe('etcd v3 wire compatibility (etcd3 npm client)', () => {
       put: unary((r: PutRequest) => store.put(r)),
       deleteRange: unary((r: DeleteRangeRequest) => store.deleteRange(r)),
       txn: unary((r: TxnRequest) => store.txn(r)),
-      compact: unary(() => ({ header: store.header() })),
+      compact: unary((r: CompactionRequest) => {
+        store.compactions.push(r);
+        return { header: store.header() };
+      }),
     });
     server.addService(ClusterService, {
       memberList: unary(() => ({
@@ -236,6 +242,18 @@ describe('etcd v3 wire compatibility (etcd3 npm client)', () => {
     const byVersion = await client.if('t', 'Version', '>', 1).then(client.delete().key('t')).commit();
     expect(byVersion.succeeded).toBe(true);
     expect(byVersion.responses[0]?.response_delete_range?.deleted).toBe('1');
+  });
+
+  it('compacts through the raw KV client, with the revision and the physical flag', async () => {
+    // etcd3 has no high-level call for it; etcdctl's `compaction` sends the same request.
+    const res = await client.kv.compact({ revision: '5', physical: true });
+    expect(res.header.revision).toBe(String(store.revision));
+    expect(res.header.cluster_id).toBe('7');
+    await client.kv.compact({ revision: 9007199254740991 });
+    expect(store.compactions).toEqual([
+      { revision: 5, physical: true },
+      { revision: Number.MAX_SAFE_INTEGER, physical: false },
+    ]);
   });
 
   it('lists members with etcd names, URLs and learner flags', async () => {
