@@ -142,6 +142,45 @@ describe('snapshots', () => {
     expect(c.node(3).raft.restore(snap.snapshot!)).toBe(false);
   });
 
+  it('ignores a stale snapshot that arrives after the follower moved on and compacted its own log', () => {
+    // A snapshot at or below the commit index must never be installed: that
+    // would move the commit index backwards and drop committed entries
+    // (etcd's raft.restore: "snapshot index <= committed: ignore").
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.crash(3);
+    for (let i = 0; i < 5; i++) c.propose(1, `w${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    c.restart(3);
+    c.tickAll(2);
+    const old = c.sentOfType(MessageType.Snap).find((m) => m.to === 3)!;
+    expect(old).toBeDefined();
+    const oldIndex = old.snapshot!.metadata.index;
+    // The follower moves on well past the snapshot and compacts its own log past it.
+    for (let i = 0; i < 10; i++) c.propose(1, `x${i}`);
+    c.takeSnapshot(3);
+    c.stabilize();
+    const f = c.node(3).raft.raftLog;
+    expect(c.member(3).storage.firstIndex() - 1).toBeGreaterThan(oldIndex);
+    const commit = f.committed;
+    const last = f.lastIndex();
+    const applied = c.appliedData(3);
+    // The old snapshot message arrives late (a retransmission, a slow path).
+    const before = c.sent.length;
+    c.node(3).step(old);
+    expect(f.committed).toBe(commit);
+    expect(f.lastIndex()).toBe(last);
+    expect(c.node(3).raft.raftLog.nextUnstableSnapshot()).toBeUndefined();
+    c.stabilize();
+    expect(f.committed).toBe(commit);
+    expect(f.lastIndex()).toBe(last);
+    expect(c.appliedData(3)).toEqual(applied);
+    // It is answered with the commit index, so the leader keeps replicating from there.
+    const answer = c.sent.slice(before).find((m) => m.type === MessageType.AppResp && m.from === 3)!;
+    expect(answer).toMatchObject({ to: 1, index: commit, reject: false });
+  });
+
   it('fast-forwards the commit index when its log already holds the snapshot entry', () => {
     const n = newNode(2, [1, 2]);
     n.step(msg({ type: MessageType.App, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [1, 2, 3].map((i) => ({ index: i, term: 1, type: 0, data: new Uint8Array() })) }));
