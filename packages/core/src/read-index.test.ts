@@ -81,6 +81,51 @@ describe('ReadIndex', () => {
     expect(readOf(c, 1, 'stale')).toBeUndefined();
   });
 
+  it('a leader cut off from the majority never answers a read, though a minority keeps acknowledging it (scenario 29, hashicorp VerifyLeader_PartialConnect)', () => {
+    // Without CheckQuorum the old leader stays leader in its minority, and
+    // 2 acknowledges every heartbeat: only the quorum count keeps it from
+    // answering at a commit index the majority has moved past.
+    for (const checkQuorum of [false, true]) {
+      const c = new TestCluster([1, 2, 3, 4, 5], { checkQuorum, preVote: checkQuorum });
+      c.elect(1);
+      c.propose(1, 'a');
+      c.partition([1, 2], [3, 4, 5]);
+      c.node(1).readIndex(ctx('stale'));
+      c.stabilize();
+      // 2 acknowledged the read's heartbeat round; 2 of 5 is not a quorum.
+      const acks = c.sent.filter((m) => m.type === MessageType.HeartbeatResp && m.from === 2 && new TextDecoder().decode(m.context) === 'stale');
+      expect(acks.length, `checkQuorum=${checkQuorum}`).toBeGreaterThan(0);
+      expect(c.member(1).readStates, `checkQuorum=${checkQuorum}`).toEqual([]);
+      // Every later heartbeat carries the pending read and is acknowledged by 2 again.
+      for (let i = 0; i < 5; i++) {
+        c.tick(1);
+        expect(c.member(1).readStates, `checkQuorum=${checkQuorum}`).toEqual([]);
+      }
+      // Meanwhile the majority elects a leader of its own and moves on.
+      for (let i = 0; i < 60; i++) {
+        c.tickAll(1);
+        expect(c.member(1).readStates, `checkQuorum=${checkQuorum}`).toEqual([]);
+      }
+      const leader = c.leader()!;
+      expect([3, 4, 5]).toContain(leader);
+      c.propose(leader, 'b');
+      c.node(leader).readIndex(ctx('fresh'));
+      c.stabilize();
+      expect(readOf(c, leader, 'fresh')?.index).toBe(c.node(leader).raft.raftLog.committed);
+      for (let i = 0; i < 10; i++) {
+        c.tickAll(1);
+        expect(c.member(1).readStates, `checkQuorum=${checkQuorum}`).toEqual([]);
+      }
+      // Without CheckQuorum the old leader never notices; with it, it steps down.
+      if (checkQuorum) expect(c.node(1).raft.state).not.toBe('leader');
+      else expect(c.node(1).raft.state).toBe('leader');
+      c.heal();
+      c.tickAll(10);
+      expect(readOf(c, 1, 'stale')).toBeUndefined();
+      expect(c.appliedData(1)).toEqual(['a', 'b']);
+    }
+  });
+
   it('a single voter answers at once, and a later read confirms every earlier one', () => {
     const one = new TestCluster([1]);
     one.tickAll(25);
