@@ -131,6 +131,30 @@ describe('membership', () => {
     sameData(c, [1, 2, 3, 4]);
   });
 
+  it('learners never count toward a quorum, however many of them are up (scenario 23)', () => {
+    // Voters 1 2 3, learners 4 5. With 2 and 3 down, the leader and both
+    // learners hold the entry: three of five members, but one of three voters.
+    const c = new TestCluster([1, 2, 3, 4, 5], { learners: [4, 5] });
+    c.elect(1);
+    c.propose(1, 'a');
+    expect(c.node(1).raft.trk.learnerIds()).toEqual([4, 5]);
+    c.crash(2);
+    c.crash(3);
+    const committed = c.node(1).raft.raftLog.committed;
+    c.node(1).propose(enc('b'));
+    c.tickAll(5);
+    const last = c.node(1).raft.raftLog.lastIndex();
+    // Both learners acknowledged the entry...
+    for (const id of [4, 5]) expect(c.node(1).raft.trk.progress.get(id)!.match, `learner ${id}`).toBe(last);
+    // ...and still nothing commits.
+    expect(c.node(1).raft.raftLog.committed).toBe(committed);
+    for (const id of [1, 4, 5]) expect(c.appliedData(id), `member ${id}`).toEqual(['a']);
+    // A voter coming back makes the quorum: now it commits.
+    c.restart(2);
+    c.tickAll(3);
+    for (const id of [1, 2, 4, 5]) expect(c.appliedData(id), `member ${id}`).toEqual(['a', 'b']);
+  });
+
   it('refuses a second change while one is pending, clearly (scenario 26)', () => {
     const c = new TestCluster([1, 2, 3]);
     c.elect(1);
