@@ -119,6 +119,24 @@ describe('PreVote and CheckQuorum (scenarios 4 and 5)', () => {
     expect(c.node(1).raft.term).toBeGreaterThan(5);
   });
 
+  it('a pre-vote of a higher term is granted without raising the term; the reply carries the request term (thesis §9.6, etcd TestPreVoteFromAnyState)', () => {
+    // PreVote on, CheckQuorum off (no lease to ignore the request), at term 1.
+    const n = newNode(2, [1, 2, 3], { preVote: true, checkQuorum: false }, storageWithTerms([1, 2, 3], [1, 1], 1));
+    expect(n.raft.term).toBe(1);
+    n.step(msg({ type: MessageType.PreVote, from: 3, to: 2, term: 5, index: 2, logTerm: 1 }));
+    expect(n.raft.term).toBe(1);
+    expect(n.raft.vote).toBe(NONE);
+    expect(n.raft.state).toBe(StateRole.Follower);
+    const out = drainAll(n);
+    expect(out).toEqual([expect.objectContaining({ type: MessageType.PreVoteResp, to: 3, term: 5, reject: false })]);
+    // Nothing to persist: term and vote are unchanged.
+    expect(n.raft.hardState()).toMatchObject({ term: 1, vote: NONE });
+    // A pre-vote changes nothing, so the same member may grant another one.
+    n.step(msg({ type: MessageType.PreVote, from: 1, to: 2, term: 5, index: 2, logTerm: 1 }));
+    expect(drainAll(n)).toEqual([expect.objectContaining({ type: MessageType.PreVoteResp, to: 1, term: 5, reject: false })]);
+    expect(n.raft.term).toBe(1);
+  });
+
   it('a member that hears from its leader ignores vote requests of a higher term (leader lease)', () => {
     const c = new TestCluster([1, 2, 3], { checkQuorum: true });
     c.elect(1);
