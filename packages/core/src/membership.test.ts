@@ -7,7 +7,7 @@ import { decodeConfChange } from './confchange/codec.js';
 import { ConfChangeTransition, ConfChangeType, isLeaveJoint } from './confchange/types.js';
 import { ProposalDroppedError } from './errors.js';
 import { TestCluster } from './test-support/cluster.js';
-import { type Entry, EntryType, StateRole } from './types.js';
+import { type Entry, EntryType, MessageType, StateRole } from './types.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const voter = (nodeId: number) => ({ type: ConfChangeType.AddVoter, nodeId });
@@ -220,5 +220,34 @@ describe('membership', () => {
     c.tickAll(30);
     expect(c.leader()).toBe(1);
     expect(c.node(1).raft.term).toBe(term);
+  });
+
+  it('a removed member cannot disrupt the cluster with higher-term votes: CheckQuorum without PreVote (scenario 27, hashicorp FollowerRemovalNoElection)', () => {
+    // Without PreVote the removed member raises its term with every
+    // election it starts; only the leader lease (members that hear from a
+    // leader ignore vote requests, thesis §4.2.3) keeps it from deposing the leader.
+    const c = new TestCluster([1, 2, 3], { preVote: false, checkQuorum: true });
+    c.elect(1);
+    c.propose(1, 'a');
+    const heal = c.isolate(3);
+    c.confChange(1, [remove(3)]);
+    expect(c.voters(1)).toEqual([1, 2]);
+    // 3 never learns it was removed, so it keeps campaigning.
+    expect(c.voters(3)).toEqual([1, 2, 3]);
+    const term = c.node(1).raft.term;
+    c.tick(3, 100);
+    expect(c.node(3).raft.term).toBeGreaterThan(term + 3);
+    heal();
+    const votesBefore = c.sentOfType(MessageType.Vote).filter((m) => m.from === 3).length;
+    for (let i = 0; i < 30; i++) {
+      c.tickAll(1);
+      expect(c.leader()).toBe(1);
+      expect(c.node(1).raft.term).toBe(term);
+      expect(c.node(2).raft.term).toBe(term);
+    }
+    // It did keep asking, at ever higher terms, and was ignored.
+    expect(c.sentOfType(MessageType.Vote).filter((m) => m.from === 3).length).toBeGreaterThan(votesBefore);
+    c.propose(1, 'b');
+    sameData(c, [1, 2]);
   });
 });
