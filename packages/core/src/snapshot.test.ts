@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RaftUsageError, SnapshotTemporarilyUnavailableError } from './errors.js';
 import { SnapshotStatus } from './raw-node.js';
 import { ProgressState } from './tracker/progress.js';
-import { TestCluster } from './test-support/cluster.js';
+import { TestCluster, logTerms } from './test-support/cluster.js';
 import { drainAll, msg, newNode } from './test-support/single.js';
 import { type Message, MessageType, emptyConfState } from './types.js';
 
@@ -115,8 +115,28 @@ describe('snapshots', () => {
     c.takeSnapshot(1);
     c.stabilize();
     expect(c.node(3).raft.raftLog.lastIndex()).toBeGreaterThan(c.node(1).raft.raftLog.lastIndex());
+    // The leader compacted everything 3 could match, so it must send a snapshot.
     c.heal();
-    c.tickAll(30);
+    const held: Message[] = [];
+    const release = c.drop((m) => {
+      if (m.type !== MessageType.Snap || m.to !== 3) return false;
+      held.push(m);
+      return true;
+    });
+    c.tickAll(2);
+    release();
+    expect(held).toHaveLength(1);
+    const snap = held[0]!.snapshot!.metadata;
+    // When it arrives, 3's log is longer than the snapshot and conflicts with it there.
+    const log3 = c.node(3).raft.raftLog;
+    expect(log3.lastIndex()).toBeGreaterThan(snap.index);
+    expect(log3.termOrZero(snap.index)).not.toBe(snap.term);
+    c.node(3).step(held[0]!);
+    c.stabilize();
+    expect(c.member(3).storage.firstIndex()).toBe(snap.index + 1);
+    c.tickAll(3);
+    expect(c.sentOfType(MessageType.Snap).filter((m) => m.to === 3)).toHaveLength(1);
+    expect(logTerms(c.node(3)).slice(snap.index)).toEqual(logTerms(c.node(1)).slice(snap.index));
     expect(c.appliedData(3)).toEqual(c.appliedData(1));
     expect(c.appliedData(3)).not.toContain('lost0');
   });
