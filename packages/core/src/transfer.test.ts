@@ -71,15 +71,29 @@ describe('leadership transfer', () => {
     expect(() => lone.transferLeader(2)).toThrow(/no leader is known/);
   });
 
-  it('is abandoned when the target is removed from the configuration', () => {
+  it('is abandoned as soon as the target is removed from the configuration, without waiting for the timeout', () => {
     const c = new TestCluster([1, 2, 3]);
     c.elect(1);
+    c.propose(1, 'a');
+    // 3 dies. Its removal is proposed first (a transfer refuses new
+    // proposals) and held uncommitted: 2's acknowledgements are lost for now.
     c.crash(3);
-    c.node(1).transferLeader(3);
-    expect(c.node(1).status().leadTransferee).toBe(3);
-    // Transfers block proposals, so abort via the timeout, then remove 3.
-    c.tick(1, 10);
+    const holdAcks = c.drop((m) => m.type === MessageType.AppResp && m.from === 2);
     c.confChange(1, [{ type: ConfChangeType.RemoveNode, nodeId: 3 }]);
+    expect(c.voters(1)).toEqual([1, 2, 3]);
+    // Leadership is to move to 3: the transfer waits for 3 to catch up.
+    c.node(1).transferLeader(3);
+    c.stabilize();
+    expect(c.node(1).status()).toMatchObject({ leadTransferee: 3, lastTransfer: { to: 3, outcome: 'in-progress' } });
+    // The removal commits and is applied while the transfer is in flight.
+    holdAcks();
+    c.tick(1, 1);
     expect(c.voters(1)).toEqual([1, 2]);
+    expect(c.node(1).raft.state).toBe(StateRole.Leader);
+    expect(c.node(1).status()).toMatchObject({ leadTransferee: NONE, lastTransfer: { to: 3, outcome: 'aborted-removed' } });
+    // Well within an election timeout, the leader takes proposals again.
+    expect(c.node(1).raft.electionElapsed).toBeLessThan(c.node(1).raft.config.electionTick);
+    c.propose(1, 'b');
+    expect(c.appliedData(2)).toEqual(['a', 'b']);
   });
 });
