@@ -85,6 +85,32 @@ describe('membership', () => {
     expect(c.appliedData(3)).toEqual(['a', 'b', 'c']);
   });
 
+  it('a member restarted from its storage knows the membership it applied (issue 4: membership is durable)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.addMember(4);
+    c.addMember(5);
+    c.confChange(1, [voter(4)]);
+    c.confChange(1, [remove(3)]);
+    c.confChange(1, [learner(5)]);
+    c.propose(1, 'a');
+    expect(c.node(2).status().config).toMatchObject({ voters: [1, 2, 4], learners: [5] });
+    // Restarted with its applied index, 2 replays none of the changes: the
+    // membership can only come from what its storage saved.
+    c.crash(2);
+    c.restart(2);
+    expect(c.node(2).status().config).toMatchObject({ voters: [1, 2, 4], learners: [5], votersOutgoing: [] });
+    expect(c.node(2).raft.trk.progress.has(3)).toBe(false);
+    // It acts on it: with 1 gone, 2 and 4 are a quorum of {1, 2, 4} and 3's vote is not asked for.
+    c.crash(1);
+    const before = c.sent.length;
+    c.elect(2);
+    expect(c.leader()).toBe(2);
+    expect(c.sent.slice(before).filter((m) => m.type === MessageType.Vote).map((m) => m.to).sort()).toEqual([1, 4]);
+    c.propose(2, 'b');
+    sameData(c, [2, 4, 5]);
+  });
+
   it('a member that missed a change catches up from a snapshot that contains it', () => {
     const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
     c.elect(1);
