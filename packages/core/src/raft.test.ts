@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProposalDroppedError, RaftUsageError } from './errors.js';
+import { ENTRY_OVERHEAD_BYTES } from './util.js';
 import type { MemoryStorage } from './storage.js';
 import { ProgressState } from './tracker/progress.js';
 import { TestCluster, logTerms } from './test-support/cluster.js';
@@ -325,6 +326,53 @@ describe('flow control (scenario 13)', () => {
     n.step(msg({ type: MessageType.HeartbeatResp, from: 2, to: 1, term: 1 }));
     const probe = drainAll(n).filter((m) => m.type === MessageType.App);
     expect(probe.length).toBe(1);
+  });
+
+  it('the in-flight byte cap pauses appends to a follower and an ack resumes them (etcd TestProgressFlowControl)', () => {
+    // Each entry encodes to 1000 bytes and travels alone (maxSizePerMsg);
+    // the window allows 3000 bytes, far fewer than its 256 messages.
+    const payload = () => new Uint8Array(1000 - ENTRY_OVERHEAD_BYTES);
+    const leaderWith = (extra: Parameters<typeof newNode>[2]) => {
+      const n = newNode(1, [1, 2], { maxSizePerMsg: 1000, ...extra });
+      n.campaign();
+      drainAll(n);
+      n.step(msg({ type: MessageType.VoteResp, from: 2, to: 1, term: 1 }));
+      drainAll(n);
+      n.step(msg({ type: MessageType.AppResp, from: 2, to: 1, term: 1, index: 1 }));
+      drainAll(n);
+      expect(n.raft.trk.progress.get(2)!.state).toBe(ProgressState.Replicate);
+      return n;
+    };
+    const appends = (out: Message[]) => out.filter((m) => m.type === MessageType.App && m.to === 2 && m.entries.length > 0);
+    const proposeFive = (n: ReturnType<typeof newNode>) => {
+      let sent: Message[] = [];
+      for (let i = 0; i < 5; i++) {
+        n.propose(payload());
+        sent = sent.concat(appends(drainAll(n)));
+      }
+      return sent;
+    };
+
+    // Without a tight byte cap all five go out at once.
+    expect(proposeFive(leaderWith({}))).toHaveLength(5);
+
+    const n = leaderWith({ maxInflightBytes: 3000 });
+    const pr = n.raft.trk.progress.get(2)!;
+    const first = proposeFive(n);
+    // Entries 2, 3 and 4 fill the 3000 bytes; 5 and 6 wait.
+    expect(first.map((m) => m.entries.map((e) => e.index))).toEqual([[2], [3], [4]]);
+    expect(pr.inflights).toMatchObject({ count: 3, bytes: 3000 });
+    expect(pr.isPaused()).toBe(true);
+    // An ack of entry 2 frees 1000 bytes: exactly one more append.
+    n.step(msg({ type: MessageType.AppResp, from: 2, to: 1, term: 1, index: 2 }));
+    expect(appends(drainAll(n)).map((m) => m.entries.map((e) => e.index))).toEqual([[5]]);
+    expect(pr.inflights.bytes).toBe(3000);
+    expect(pr.isPaused()).toBe(true);
+    // An ack through 4 frees two messages: the last entry goes out and the window has room.
+    n.step(msg({ type: MessageType.AppResp, from: 2, to: 1, term: 1, index: 4 }));
+    expect(appends(drainAll(n)).map((m) => m.entries.map((e) => e.index))).toEqual([[6]]);
+    expect(pr.inflights).toMatchObject({ count: 2, bytes: 2000 });
+    expect(pr.isPaused()).toBe(false);
   });
 
   it('an unreachable follower goes back to probing', () => {
