@@ -21,23 +21,44 @@ function sameData(c: TestCluster, ids: number[]): void {
 
 describe('membership', () => {
   it('grows 1 -> 3 -> 5 under load, every new member catching up from a snapshot', () => {
-    const c = new TestCluster([1], { preVote: true, checkQuorum: true });
+    // No log tail is kept behind a snapshot, so a new member cannot catch up from the log.
+    const c = new TestCluster([1], { preVote: true, checkQuorum: true, extra: { logTailAfterSnapshot: 0 } });
     c.tickAll(25);
     expect(c.leader()).toBe(1);
-    let n = 0;
-    const write = () => c.propose(c.leader()!, `w${n++}`);
+    const written: string[] = [];
+    // The load: every round the leader takes three more writes, also while
+    // a change commits and the new member installs its snapshot.
+    const load = (rounds: number) => {
+      for (let r = 0; r < rounds; r++) {
+        for (let i = 0; i < 3; i++) {
+          const w = `w${written.length}`;
+          c.node(c.leader()!).propose(enc(w));
+          written.push(w);
+        }
+        c.tickAll(1);
+      }
+    };
     for (const id of [2, 3, 4, 5]) {
-      for (let i = 0; i < 5; i++) write();
+      load(3);
+      // The leader compacts everything applied; its latest snapshot predates the new member.
+      c.takeSnapshot(c.leader()!);
+      c.stabilize();
+      const leader = c.leader()!;
+      expect(c.member(leader).storage.firstIndex()).toBe(c.node(leader).raft.raftLog.applied + 1);
       c.addMember(id);
-      c.confChange(c.leader()!, [voter(id)]);
-      write();
-      c.tickAll(3);
-      expect(c.voters(c.leader()!)).toContain(id);
+      c.node(leader).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [voter(id)], context: new Uint8Array() });
+      load(4);
+      expect(c.voters(leader)).toContain(id);
+      // It caught up from a snapshot taken after it was added, then from the log.
+      const snaps = c.sentOfType(MessageType.Snap).filter((m) => m.to === id);
+      expect(snaps, `member ${id}`).toHaveLength(1);
+      expect(snaps[0]!.snapshot!.metadata.confState.voters).toContain(id);
+      expect(c.appliedData(id), `member ${id}`).toEqual(c.appliedData(leader));
     }
     c.tickAll(5);
     for (const id of [1, 2, 3, 4, 5]) expect(c.voters(id)).toEqual([1, 2, 3, 4, 5]);
     sameData(c, [1, 2, 3, 4, 5]);
-    expect(c.appliedData(5)).toHaveLength(n);
+    expect(c.appliedData(5)).toEqual(written);
   });
 
   it('shrinks 5 -> 3; the removed members no longer count', () => {
