@@ -9,7 +9,7 @@ import { ENTRY_OVERHEAD_BYTES } from './util.js';
 import type { MemoryStorage } from './storage.js';
 import { ProgressState } from './tracker/progress.js';
 import { TestCluster, logTerms } from './test-support/cluster.js';
-import { drainAll, msg, newNode, storageWithTerms } from './test-support/single.js';
+import { drainAll, memberStorage, msg, newNode, storageWithTerms } from './test-support/single.js';
 import { EntryType, type Message, MessageType, NONE, StateRole } from './types.js';
 import type { Raft } from './raft.js';
 import { MiniNet } from './test-support/mini-net.js';
@@ -493,6 +493,54 @@ describe('crash and restart (scenario 16)', () => {
     c.propose(c.leader()!, 'after');
     c.tickAll(2);
     for (const id of [1, 2, 3]) expect(c.appliedData(id)).toEqual([...acked, 'after']);
+  });
+
+  it('a candidate does not win before its own vote is durable, so a crash cannot make it lead one term twice', () => {
+    // Vote requests leave before the candidate's new term and self-vote are
+    // persisted (Ready.messages). Two grants are a majority of three without
+    // the candidate's own vote; if they made it leader, a crash would lose
+    // the term it led, it would be re-elected for that same term by the same
+    // voters, and could append different entries at the same index and term.
+    const s1 = memberStorage([1, 2, 3]);
+    const n1 = newNode(1, [1, 2, 3], {}, s1);
+    const n2 = newNode(2, [1, 2, 3]);
+    const n3 = newNode(3, [1, 2, 3]);
+    n1.campaign();
+    const rd = n1.ready();
+    expect(rd.hardState).toMatchObject({ term: 1, vote: 1 });
+    const requests = rd.messages.filter((m) => m.type === MessageType.Vote);
+    expect(requests.map((m) => m.to)).toEqual([2, 3]);
+    // Both grant while 1 is still writing its term and vote.
+    n2.step(requests[0]!);
+    n3.step(requests[1]!);
+    for (const grant of [...drainAll(n2), ...drainAll(n3)]) n1.step(grant);
+    expect(n1.raft.state).toBe(StateRole.Candidate);
+    expect(() => n1.propose(enc('x'))).toThrow(ProposalDroppedError);
+    // It crashes before the write completes: it restarts in term 0.
+    const again = newNode(1, [1, 2, 3], {}, s1);
+    expect(again.raft.term).toBe(0);
+    // Its new candidacy for term 1 wins once its vote is durable.
+    again.campaign();
+    const out = drainAll(again);
+    for (const m of out.filter((m) => m.type === MessageType.Vote)) {
+      const voter = m.to === 2 ? n2 : n3;
+      voter.step(m);
+      for (const grant of drainAll(voter)) again.step(grant);
+    }
+    expect(again.raft.state).toBe(StateRole.Leader);
+    expect(again.raft.term).toBe(1);
+    // And without the crash, persisting (advance) is what makes it leader.
+    const m1 = newNode(1, [1, 2, 3]);
+    const m2 = newNode(2, [1, 2, 3]);
+    m1.campaign();
+    const rd1 = m1.ready();
+    m2.step(rd1.messages.find((m) => m.to === 2)!);
+    for (const grant of drainAll(m2)) m1.step(grant);
+    expect(m1.raft.state).toBe(StateRole.Candidate);
+    const s = m1.raft.raftLog.storage as MemoryStorage;
+    s.setHardState(rd1.hardState!);
+    m1.advance();
+    expect(m1.raft.state).toBe(StateRole.Leader);
   });
 
   it('a single-member cluster keeps committed writes across a restart', () => {

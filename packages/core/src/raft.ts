@@ -568,10 +568,26 @@ export class Raft {
     }
   }
 
+  /**
+   * Records a vote and counts them. A candidate wins only once its own vote
+   * counts, and it counts only once it is durable (campaign sends it to
+   * itself after persistence). Vote requests leave before the new term and
+   * the self-vote are written; without this rule two other voters could
+   * make a candidate leader of a term it has not recorded. If it then
+   * crashed, it would restart in the previous term, campaign for the same
+   * term again, be re-elected by the same voters (who repeat their vote)
+   * and append different entries at indexes its first incarnation had
+   * already sent out in that term: two entries with the same index and
+   * term, breaking Log Matching (§5.3). Pre-votes change no durable state
+   * and need no such wait.
+   */
   private poll(id: number, granted: boolean): VoteResult {
     this.trk.recordVote(id, granted);
     const tally = this.trk.tallyVotes();
     this.logger.debug('votes counted', { granted: tally.granted, rejected: tally.rejected, result: tally.result });
+    if (tally.result === VoteResult.Won && this.state === StateRole.Candidate && this.trk.votes.get(this.id) !== true) {
+      return VoteResult.Pending;
+    }
     return tally.result;
   }
 

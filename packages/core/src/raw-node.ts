@@ -41,7 +41,10 @@ import { entriesEncodingSize, isLocalMessage, isResponseMessage, payloadsSize } 
  *
  * Sending (1) before persisting is what lets a leader replicate while its
  * own disk write is in flight (thesis §10.2.1): the leader counts its own
- * copy only after `advance()`.
+ * copy only after `advance()`. Likewise a candidate's vote requests leave
+ * while its new term and self-vote are written, and it counts its own vote,
+ * which it needs to win, only after `advance()`: no member leads a term it
+ * has not durably entered.
  */
 export interface Ready {
   /** Set when the leader or this member's role changed. Never persisted. */
