@@ -116,6 +116,15 @@ export class Raft {
   /** ReadIndex requests a new leader holds until it commits an entry of its own term. */
   pendingReadIndexMessages: Message[] = [];
   /**
+   * The memberships of snapshots restored from the leader and not yet
+   * applied by the application, oldest first. A snapshot's membership takes
+   * effect when the snapshot is applied ({@link appliedSnapshot}), like a
+   * configuration change, in log order: committed entries handed out before
+   * it may still be being applied, and a configuration change among them
+   * must apply to the membership it was made in, not to the snapshot's.
+   */
+  private restoredMemberships: { index: number; confState: ConfState }[] = [];
+  /**
    * The leader needs a snapshot newer than the storage's latest: one that
    * names a new member, or one at all when the log was compacted past the
    * latest (the application compacts without snapshots and builds them on
@@ -364,8 +373,16 @@ export class Raft {
     }
   }
 
-  /** A snapshot at `index` was installed durably and counts as applied. */
+  /**
+   * A snapshot at `index` was installed durably and applied: it counts as
+   * applied, and its membership takes effect.
+   */
   appliedSnapshot(index: number): void {
+    let membership: ConfState | undefined;
+    while (this.restoredMemberships.length > 0 && this.restoredMemberships[0]!.index <= index) {
+      membership = this.restoredMemberships.shift()!.confState;
+    }
+    if (membership) this.switchToConfig(restoreConfState(this.newTracker(), this.raftLog.lastIndex(), membership));
     this.raftLog.stableSnapTo(index);
     this.appliedTo(index, 0);
   }
@@ -1107,7 +1124,9 @@ export class Raft {
    * Installs a snapshot from the leader. Returns false when it was ignored:
    * stale (not beyond our commit index), not naming us as a member, or
    * already matched by our log (then only the commit index moves, and the
-   * log after it is kept).
+   * log after it is kept). The log is replaced at once; the snapshot's
+   * membership takes effect when the application has applied it
+   * ({@link appliedSnapshot}).
    */
   restore(s: Snapshot): boolean {
     const { index, term, confState } = s.metadata;
@@ -1129,8 +1148,9 @@ export class Raft {
       return false;
     }
     this.raftLog.restore(s);
-    const restored = restoreConfState(this.newTracker(), this.raftLog.lastIndex(), confState);
-    this.switchToConfig(restored);
+    // The membership takes effect once the application applied the snapshot,
+    // after the entries before it (see restoredMemberships).
+    this.restoredMemberships.push({ index, confState });
     return true;
   }
 

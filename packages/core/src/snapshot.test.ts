@@ -8,7 +8,9 @@ import { SnapshotStatus } from './raw-node.js';
 import { ProgressState } from './tracker/progress.js';
 import { TestCluster, logTerms } from './test-support/cluster.js';
 import { drainAll, msg, newNode } from './test-support/single.js';
-import { type Message, MessageType, emptyConfState } from './types.js';
+import { ConfChangeTransition, ConfChangeType } from './confchange/types.js';
+import type { Ready } from './raw-node.js';
+import { EntryType, type Message, MessageType, emptyConfState, message } from './types.js';
 
 describe('snapshots', () => {
   it('a follower far behind catches up by snapshot, then by log (scenario 20)', () => {
@@ -199,6 +201,54 @@ describe('snapshots', () => {
     // It is answered with the commit index, so the leader keeps replicating from there.
     const answer = c.sent.slice(before).find((m) => m.type === MessageType.AppResp && m.from === 3)!;
     expect(answer).toMatchObject({ to: 1, index: commit, reject: false });
+  });
+
+  it('a snapshot that arrives while the follower still applies a configuration change takes effect after it', () => {
+    // Memberships take effect in log order, when applied. Member 3 has been
+    // handed the committed removal of 4 but not applied it yet when the
+    // leader's snapshot arrives, taken after 4 was added back. Switching to
+    // the snapshot's membership at once and then applying the removal on top
+    // of it left 3 believing 4 removed, for good.
+    const c = new TestCluster([1, 2, 3, 4], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.propose(1, 'a');
+    c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.RemoveNode, nodeId: 4 }], context: new Uint8Array() });
+    // Run until 3 knows the removal is committed, then hold its Ready.
+    let held: Ready | undefined;
+    for (let i = 0; i < 20 && !held; i++) {
+      for (const id of [1, 2, 3, 4]) c.processReady(id);
+      c.deliverAll();
+      const log3 = c.node(3).raft.raftLog;
+      if (log3.committed > log3.applied && c.node(3).hasReady()) {
+        const rd = c.takeReady(3);
+        if (rd.committedEntries.some((e) => e.type === EntryType.ConfChange)) held = rd;
+        else c.finishReady(3, rd);
+      }
+    }
+    expect(held).toBeDefined();
+    // Nothing more reaches 3 for now: it must catch up by the snapshot.
+    const reconnect = c.drop((m) => m.to === 3);
+    c.stabilize();
+    expect(c.voters(1)).toEqual([1, 2, 3]);
+    // 4 comes back; the leader writes on and compacts everything it applied.
+    c.crash(4);
+    c.confChange(1, [{ type: ConfChangeType.AddVoter, nodeId: 4 }]);
+    c.propose(1, 'b');
+    c.takeSnapshot(1);
+    c.stabilize();
+    const snapshot = c.member(1).storage.snapshot();
+    expect(snapshot.metadata.confState.voters).toEqual([1, 2, 3, 4]);
+    // Its snapshot reaches 3, which is still applying the removal.
+    c.node(3).step(message({ type: MessageType.Snap, from: 1, to: 3, term: c.node(1).raft.term, snapshot }));
+    expect(c.node(3).raft.raftLog.nextUnstableSnapshot()?.metadata.index).toBe(snapshot.metadata.index);
+    c.finishReady(3, held!);
+    reconnect();
+    c.stabilize();
+    c.restart(4);
+    c.tickAll(3);
+    for (const id of [1, 2, 3, 4]) expect(c.voters(id), `member ${id}`).toEqual([1, 2, 3, 4]);
+    expect(c.member(3).storage.initialState().confState.voters).toEqual([1, 2, 3, 4]);
+    expect(c.appliedData(3)).toEqual(['a', 'b']);
   });
 
   it('fast-forwards the commit index when its log already holds the snapshot entry', () => {

@@ -117,6 +117,20 @@ export class TestCluster {
     return true;
   }
 
+  /**
+   * Hands out `id`'s Ready without handling it, as a member slow to persist
+   * and apply would; the cluster processes no Ready of `id` until it is
+   * finished with {@link finishReady}. Messages to `id` are still delivered.
+   */
+  takeReady(id: number): Ready {
+    return this.node(id).ready();
+  }
+
+  /** Handles a Ready taken with {@link takeReady}: persist, send, apply, advance. */
+  finishReady(id: number, rd: Ready): void {
+    this.handleReady(this.member(id), rd);
+  }
+
   private handleReady(h: MemberHandle, rd: Ready): void {
     this.enqueue(rd.messages);
     if (rd.snapshot) h.storage.applySnapshot(rd.snapshot);
