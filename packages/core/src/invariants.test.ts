@@ -2,15 +2,18 @@
  * Raft's safety properties (paper, Figure 3) checked after every event of
  * randomized runs: messages delayed, reordered, dropped and duplicated,
  * partitions, crashes between ready() and persistence, restarts, and client
- * proposals on random members. The full adversary lives in
+ * proposals on random members; with churn also membership changes (single
+ * and joint, of voters and learners, the leader included) and snapshots
+ * with log compaction on random members. The full adversary lives in
  * @raftkit/testkit; this is the core's own guard.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeConfChange } from './confchange/codec.js';
+import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType } from './confchange/types.js';
 import { type RandomSource, seededRandom } from './random.js';
-import { RawNode, type Ready } from './raw-node.js';
-import { MemoryStorage } from './storage.js';
-import { type Entry, EntryType, type Message, StateRole } from './types.js';
+import { RawNode, type Ready, SnapshotStatus } from './raw-node.js';
+import { MemoryStorage, usableSnapshotIndex } from './storage.js';
+import { type ConfState, type Entry, EntryType, type Message, MessageType, StateRole } from './types.js';
 
 interface Member {
   id: number;
@@ -18,12 +21,36 @@ interface Member {
   storage: MemoryStorage;
   pending: Ready | undefined;
   appliedIndex: number;
+  /** A digest of the state machine: every entry applied so far, chained. */
+  digest: string;
   up: boolean;
+}
+
+interface RunOptions {
+  /** Members that found the cluster as voters (the others start empty, outside it). Default: all. */
+  founders?: number;
+  /**
+   * The share of events that propose a membership change or take a snapshot
+   * (compacting the log) on a random member, taken from client proposals.
+   * Default 0: none.
+   */
+  churn?: number;
 }
 
 class Violation extends Error {}
 
 const keyCache = new WeakMap<Entry, string>();
+
+/** Chains one applied entry into a state-machine digest (FNV-1a, 32 bits). */
+function chain(digest: string, key: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of digest + '|' + key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h.toString(16);
+}
+
+function describeConfState(cs: ConfState): string {
+  return JSON.stringify(cs);
+}
 
 function entryKey(e: Entry): string {
   let k = keyCache.get(e);
@@ -43,18 +70,33 @@ class RandomRun {
   private leaderLogs = new Map<string, string[]>(); // "id@term" -> log keys
   private committed = new Map<number, string>(); // index -> entry key
   private applied = new Map<number, string>();
+  /** index -> state-machine digest after applying through it. */
+  private digests = new Map<number, string>();
+  /** index of a conf change -> the membership after applying it. */
+  readonly confs = new Map<number, string>();
   private proposals = 0;
+  /** Snapshots taken and installed, for the run's own sanity check. */
+  readonly churned = { snapshots: 0, installs: 0 };
+  private readonly churn: number;
+  /** Most members down at once: a minority of the founding voters. */
+  private readonly maxDown: number;
 
   constructor(
     readonly size: number,
     readonly seed: number,
+    opts: RunOptions = {},
   ) {
     this.random = seededRandom(seed);
-    const ids = Array.from({ length: size }, (_, i) => i + 1);
-    for (const id of ids) {
-      const storage = MemoryStorage.withMembers(ids);
-      // Founding members start with the bootstrap snapshot at index 1 applied.
-      this.members.push({ id, node: this.newNode(id, storage, 1), storage, pending: undefined, appliedIndex: 1, up: true });
+    this.churn = opts.churn ?? 0;
+    const founders = Array.from({ length: opts.founders ?? size }, (_, i) => i + 1);
+    this.maxDown = Math.floor((founders.length - 1) / 2);
+    for (let id = 1; id <= size; id++) {
+      // Founding members start with the bootstrap snapshot at index 1 applied;
+      // the others join later, from empty storage.
+      const founder = founders.includes(id);
+      const storage = founder ? MemoryStorage.withMembers(founders) : new MemoryStorage();
+      const applied = founder ? 1 : 0;
+      this.members.push({ id, node: this.newNode(id, storage, applied), storage, pending: undefined, appliedIndex: applied, digest: '', up: true });
     }
   }
 
@@ -68,6 +110,8 @@ class RandomRun {
       random: seededRandom(this.seed * 31 + id),
       maxInflightMsgs: 4,
       maxSizePerMsg: 200,
+      // With churn, keep almost no log behind a snapshot so followers need them.
+      ...(this.churn > 0 ? { logTailAfterSnapshot: id % 3 } : {}),
     });
   }
 
@@ -83,7 +127,10 @@ class RandomRun {
     else if (r < 0.58) this.startReady(this.pick(live));
     else if (r < 0.76) this.finishReady(this.pick(live));
     else if (r < 0.85) this.pick(live).node.tick();
-    else if (r < 0.97) this.propose(this.pick(live));
+    else if (r < 0.97) {
+      if (r >= 0.97 - this.churn) this.churnOnce();
+      else this.propose(this.pick(live));
+    }
     else if (r < 0.985) this.partitionOrHeal();
     else this.crashOrRestart();
     this.check();
@@ -94,10 +141,17 @@ class RandomRun {
     const [m] = this.inFlight.splice(i, 1);
     if (!m) return;
     const to = this.members[m.to - 1]!;
-    if (!to.up || this.cut.has(`${m.from}-${m.to}`)) return;
-    if (this.random() < 0.05) return; // lost
+    if (!to.up || this.cut.has(`${m.from}-${m.to}`)) return this.reportSnapshot(m, SnapshotStatus.Failure);
+    if (this.random() < 0.05) return this.reportSnapshot(m, SnapshotStatus.Failure); // lost
     if (this.random() < 0.05) this.inFlight.push(m); // duplicated later
     to.node.step(m);
+    this.reportSnapshot(m, SnapshotStatus.Finish);
+  }
+
+  /** Tells the sender of a snapshot how sending it ended, as a transport does (RawNode.reportSnapshot). */
+  private reportSnapshot(m: Message, status: SnapshotStatus): void {
+    const from = this.members[m.from - 1]!;
+    if (m.type === MessageType.Snap && from.up) from.node.reportSnapshot(m.to, status);
   }
 
   private send(msgs: Message[]): void {
@@ -117,7 +171,17 @@ class RandomRun {
     if (rd.snapshot) m.storage.applySnapshot(rd.snapshot);
     m.storage.append(rd.entries);
     if (rd.hardState) m.storage.setHardState(rd.hardState);
+    if (rd.compactTo !== undefined && rd.compactTo >= m.storage.firstIndex()) m.storage.compact(rd.compactTo);
     this.send(rd.messagesAfterPersist);
+    if (rd.snapshot) {
+      // The state machine is replaced by the snapshot's.
+      const { index } = rd.snapshot.metadata;
+      if (index <= m.appliedIndex) throw new Violation(`member ${m.id} installed snapshot ${index} at applied ${m.appliedIndex}`);
+      m.appliedIndex = index;
+      m.digest = new TextDecoder().decode(rd.snapshot.data);
+      this.checkDigest(m, index);
+      this.churned.installs++;
+    }
     for (const e of rd.committedEntries) {
       const k = entryKey(e);
       const prev = this.applied.get(e.index);
@@ -125,9 +189,80 @@ class RandomRun {
       this.applied.set(e.index, k);
       if (e.index !== m.appliedIndex + 1) throw new Violation(`member ${m.id} applied ${e.index} after ${m.appliedIndex}`);
       m.appliedIndex = e.index;
-      if (e.type === EntryType.ConfChange) m.storage.setConfState(m.node.applyConfChange(decodeConfChange(e.data)));
+      m.digest = chain(m.digest, k);
+      this.checkDigest(m, e.index);
+      if (e.type === EntryType.ConfChange) {
+        const cs = m.node.applyConfChange(decodeConfChange(e.data));
+        m.storage.setConfState(cs);
+        // Every member that applies a change ends in the same membership.
+        const d = describeConfState(cs);
+        const other = this.confs.get(e.index);
+        if (other !== undefined && other !== d) throw new Violation(`membership after ${e.index}: ${other} and, on ${m.id}, ${d}`);
+        this.confs.set(e.index, d);
+      }
     }
     m.node.advance();
+    if (rd.snapshotRequested) this.takeSnapshot(m);
+  }
+
+  /** State machine safety across snapshots: members that applied through `index` have the same state. */
+  private checkDigest(m: Member, index: number): void {
+    const other = this.digests.get(index);
+    if (other !== undefined && other !== m.digest) throw new Violation(`state machine of ${m.id} at ${index} differs (${m.digest} vs ${other})`);
+    this.digests.set(index, m.digest);
+  }
+
+  /** `m` snapshots its state machine at its applied index and reports it, as an application does. */
+  private takeSnapshot(m: Member): void {
+    if (m.pending || m.appliedIndex <= usableSnapshotIndex(m.storage)) return;
+    m.storage.createSnapshot(m.appliedIndex, m.node.raft.trk.confState(), new TextEncoder().encode(m.digest));
+    m.node.reportSnapshotTaken(m.appliedIndex);
+    this.churned.snapshots++;
+  }
+
+  /** A snapshot on a random member, or a membership change proposed to the leader. */
+  private churnOnce(): void {
+    const live = this.members.filter((m) => m.up);
+    if (this.random() < 0.4) {
+      this.takeSnapshot(this.pick(live));
+      return;
+    }
+    const leader = this.currentLeader();
+    if (!leader) return;
+    const cfg = leader.node.raft.trk.config;
+    const voters = [...cfg.voters.incoming.ids];
+    const learners = [...cfg.learners];
+    const outside = this.members.map((x) => x.id).filter((id) => !voters.includes(id) && !learners.includes(id));
+    const options: ConfChangeSingle[] = [];
+    for (const id of [...outside, ...learners]) options.push({ type: ConfChangeType.AddVoter, nodeId: id });
+    for (const id of outside) options.push({ type: ConfChangeType.AddLearner, nodeId: id });
+    for (const id of learners) options.push({ type: ConfChangeType.RemoveNode, nodeId: id });
+    // Keep at least two voters; the leader may remove itself.
+    if (voters.length > 2) for (const id of voters) options.push({ type: ConfChangeType.RemoveNode, nodeId: id });
+    if (options.length === 0) return;
+    const changes = [this.pick(options)];
+    let transition = ConfChangeTransition.Auto;
+    // Sometimes swap a voter for another through a joint configuration.
+    const add = changes[0]!;
+    if (this.random() < 0.3 && add.type === ConfChangeType.AddVoter && voters.length > 2) {
+      changes.push({ type: ConfChangeType.RemoveNode, nodeId: this.pick(voters) });
+      transition = ConfChangeTransition.JointImplicit;
+    }
+    try {
+      leader.node.proposeConfChange({ transition, changes, context: new Uint8Array() });
+    } catch {
+      // Another change is pending, or the configuration is joint: try later.
+    }
+  }
+
+  /** The live leader of the highest term, if any. */
+  private currentLeader(): Member | undefined {
+    let best: Member | undefined;
+    for (const m of this.members) {
+      if (!m.up || m.node.raft.state !== StateRole.Leader) continue;
+      if (!best || m.node.raft.term > best.node.raft.term) best = m;
+    }
+    return best;
   }
 
   private propose(m: Member): void {
@@ -158,11 +293,12 @@ class RandomRun {
       m.up = true;
       return;
     }
-    if (down.length >= Math.floor((this.size - 1) / 2)) return;
+    if (down.length >= this.maxDown) return;
     const m = this.pick(this.members.filter((x) => x.up));
     // Whatever was handed out but not persisted is lost with the process.
     m.pending = undefined;
     m.up = false;
+    for (const x of this.inFlight) if (x.to === m.id) this.reportSnapshot(x, SnapshotStatus.Failure);
     this.inFlight = this.inFlight.filter((x) => x.to !== m.id);
   }
 
@@ -175,6 +311,8 @@ class RandomRun {
       const ents = log.slice(first, last + 1, Number.MAX_SAFE_INTEGER);
       for (const e of ents) out[e.index] = entryKey(e);
     }
+    // Compacted entries are holes; the length still says where the log ends.
+    out.length = last + 1;
     return out;
   }
 
@@ -211,7 +349,7 @@ class RandomRun {
             throw new Violation(`leader ${m.id} overwrote its entry ${i} in term ${r.term}`);
           }
         }
-        if (log.length < before.length) throw new Violation(`leader ${m.id} truncated its log in term ${r.term}`);
+        if (log.length < before.length) throw new Violation(`leader ${m.id} truncated its log in term ${r.term} (last index ${before.length - 1} -> ${log.length - 1})`);
       }
       this.leaderLogs.set(key, log);
     }
@@ -243,7 +381,8 @@ class RandomRun {
       }
     }
     const marker = `final-${this.seed}`;
-    let proposed = false;
+    const markerHex = Buffer.from(marker).toString('hex');
+    let proposedAt = -Infinity;
     for (let round = 0; round < 5000; round++) {
       for (const m of this.members) {
         this.finishReady(m);
@@ -253,18 +392,34 @@ class RandomRun {
       while (this.inFlight.length > 0) {
         const msg = this.inFlight.shift()!;
         this.members[msg.to - 1]!.node.step(msg);
+        this.reportSnapshot(msg, SnapshotStatus.Finish);
       }
       if (round % 3 === 0) for (const m of this.members) m.node.tick();
-      const leader = this.members.find((m) => m.node.raft.state === StateRole.Leader);
-      if (leader && !proposed) {
-        leader.node.propose(new TextEncoder().encode(marker));
-        proposed = true;
-      }
       this.check();
-      const markerKey = [...this.applied.values()].find((k) => k.endsWith(Buffer.from(marker).toString('hex')));
-      if (markerKey && this.members.every((m) => m.appliedIndex >= Math.max(...this.applied.keys()))) return;
+      const markerApplied = [...this.applied.values()].some((k) => k.endsWith(markerHex));
+      const leader = this.currentLeader();
+      // (Re)propose the marker until it is applied: a proposal to a leader
+      // that is then deposed, or removed, may be lost.
+      if (leader && !markerApplied && round - proposedAt > 300) {
+        try {
+          leader.node.propose(new TextEncoder().encode(marker));
+          proposedAt = round;
+        } catch {
+          // Not accepted now (a transfer, a limit): try again next round.
+        }
+      }
+      if (!markerApplied || !leader) continue;
+      // Every member of the final configuration has applied everything.
+      const cs = leader.node.raft.trk.confState();
+      const inConfig = this.members.filter((m) => [...cs.voters, ...cs.votersOutgoing, ...cs.learners].includes(m.id));
+      const last = Math.max(...this.applied.keys());
+      if (inConfig.every((m) => m.appliedIndex >= last)) return;
     }
-    throw new Violation('the cluster did not converge after healing');
+    const states = this.members.map((m) => {
+      const r = m.node.raft;
+      return `${m.id}: ${r.state} term ${r.term} applied ${m.appliedIndex} voters ${r.trk.voterIds().join(',')} learners ${r.trk.learnerIds().join(',')}`;
+    });
+    throw new Violation(`the cluster did not converge after healing (${states.join('; ')})`);
   }
 }
 
@@ -289,6 +444,39 @@ describe('safety invariants under randomized faults', () => {
       // The runs must actually exercise elections and commits.
       expect(elections).toBeGreaterThan(SEEDS * 2);
       expect(commits).toBeGreaterThan(SEEDS * 50);
+    });
+  }
+
+  // Membership changes and snapshots. The first runs found a candidate
+  // elected before its own vote was durable; the second, a snapshot's
+  // membership applied before the changes in entries before it.
+  const churnRuns = [
+    { what: '5 members, 3 of them founders', size: 5, founders: 3, churn: 0.025, seeds: 20 },
+    { what: 'grown from 1 member to 4, heavy churn', size: 4, founders: 1, churn: 0.11, seeds: 30 },
+  ];
+  for (const { what, size, founders, churn, seeds } of churnRuns) {
+    it(`with membership changes and snapshots, ${what}: voters and learners added and removed (the leader too, also jointly), logs compacted`, () => {
+      const total = { confChanges: 0, snapshots: 0, installs: 0, commits: 0 };
+      for (let seed = 1; seed <= seeds; seed++) {
+        const run = new RandomRun(size, seed, { founders, churn });
+        try {
+          for (let i = 0; i < 6000; i++) run.step();
+          run.settle();
+        } catch (e) {
+          throw new Error(`seed ${seed}: ${(e as Error).message}`);
+        }
+        total.confChanges += run.confs.size;
+        total.snapshots += run.churned.snapshots;
+        total.installs += run.churned.installs;
+        total.commits += Math.max(...run.members.map((m) => m.appliedIndex));
+      }
+      // The runs must actually change membership (changes applied, counting
+      // automatic leaves of joint configurations), snapshot, install
+      // snapshots and commit.
+      expect(total.confChanges).toBeGreaterThan(seeds * 2);
+      expect(total.snapshots).toBeGreaterThan(seeds * 3);
+      expect(total.installs).toBeGreaterThan(seeds);
+      expect(total.commits).toBeGreaterThan(seeds * 20);
     });
   }
 
