@@ -23,7 +23,9 @@ export type RaftNodeErrorCode = 'timeout' | 'aborted' | 'stopped' | 'too-many-re
 
 /** A request to a {@link RaftNode} failed. For proposals, `timeout` means the outcome is unknown. */
 export class RaftNodeError extends RaftError {
+  /** Why the request failed, and so whether it may have been applied (see {@link RaftNodeErrorCode}). */
   readonly reason: RaftNodeErrorCode;
+  /** A failure for `reason`; its `code` is `RaftNode.<reason>`. */
   constructor(reason: RaftNodeErrorCode, message: string) {
     super(`RaftNode.${reason}`, message);
     this.name = 'RaftNodeError';
@@ -44,9 +46,13 @@ export type RaftNodeEvent =
 export interface RaftNodeOptions<R> {
   /** Raft settings: id, timing in ticks, limits (storage and applied come from the options below). */
   raft: Omit<RaftConfig, 'storage' | 'applied' | 'logger'>;
+  /** The durable log and hard state; every Ready is persisted through it before anything it promises is sent. */
   storage: NodeStorage;
+  /** The replicated application; it must be deterministic. */
   stateMachine: NodeStateMachine<R>;
+  /** Carries messages to the other members. */
   transport: NodeTransport;
+  /** Drives ticks, request timeouts and batching. */
   clock: Clock;
   /** Length of one Raft tick in milliseconds. */
   tickMs: number;
@@ -58,6 +64,7 @@ export interface RaftNodeOptions<R> {
   maxPendingProposals?: number;
   /** Refuse new proposals while committed is this far ahead of applied. Default 5000 (as etcd). */
   maxApplyLag?: number;
+  /** Where the node and its Raft core log. Default: nowhere. */
   logger?: RaftLogger;
   /** Receives events (role changes, persistence and apply timings, snapshots, fatal errors). */
   onEvent?: (event: RaftNodeEvent) => void;
@@ -116,7 +123,9 @@ const SNAPSHOT_RETRY_TICKS = 10;
  * ```
  */
 export class RaftNode<R = unknown> {
+  /** The Raft core it drives, for status and diagnostics; do not step or advance it directly. */
   readonly raw: RawNode;
+  /** This member's id. */
   readonly id: number;
   private readonly storage: NodeStorage;
   private readonly sm: NodeStateMachine<R>;
@@ -156,6 +165,11 @@ export class RaftNode<R = unknown> {
   private lastLead = NONE;
   private readonly leaderWaiters = new Set<(lead: number) => void>();
 
+  /**
+   * Builds a node from durable state: the log and hard state in storage, and
+   * the state machine's applied index (entries up to it are not applied
+   * again). Nothing runs until {@link start}.
+   */
   constructor(options: RaftNodeOptions<R>) {
     this.storage = options.storage;
     this.sm = options.stateMachine;
@@ -255,7 +269,20 @@ export class RaftNode<R = unknown> {
     this.schedule();
   }
 
-  /** Reports how streaming a snapshot to `peer` ended. */
+  /**
+   * Reports how streaming a snapshot to `peer` ended. A transport that moves
+   * snapshot bytes itself calls it once per Snap message it was given:
+   * until then the leader sends that follower nothing more.
+   *
+   * @example
+   * ```ts
+   * // in the transport, for a message of type Snap:
+   * streamSnapshot(peer, storage.snapshot()).then(
+   *   () => node.reportSnapshot(peer, true),
+   *   () => node.reportSnapshot(peer, false), // the leader probes again and retries
+   * );
+   * ```
+   */
   reportSnapshot(peer: number, ok: boolean): void {
     if (this.stopped) return;
     this.raw.reportSnapshot(peer, ok ? SnapshotStatus.Finish : SnapshotStatus.Failure);
@@ -298,7 +325,19 @@ export class RaftNode<R = unknown> {
 
   /**
    * Proposes a membership change and resolves with the resulting membership
-   * once it is applied on this member.
+   * once it is applied on this member. Only one change may be pending: a
+   * second one is refused with `ProposalDroppedError` (`conf-change-pending`).
+   *
+   * @example
+   * ```ts
+   * // Member 4 was started with empty storage. Add it as a learner first...
+   * await node.proposeConfChange({ transition: ConfChangeTransition.Auto,
+   *   changes: [{ type: ConfChangeType.AddLearner, nodeId: 4 }], context: new Uint8Array() });
+   * // ...and once it has caught up (status().progress), promote it.
+   * const cs = await node.proposeConfChange({ transition: ConfChangeTransition.Auto,
+   *   changes: [{ type: ConfChangeType.AddVoter, nodeId: 4 }], context: new Uint8Array() });
+   * // cs.voters now includes 4
+   * ```
    */
   proposeConfChange(cc: ConfChange): Promise<ConfState> {
     const refused = this.admissionError();
@@ -327,6 +366,13 @@ export class RaftNode<R = unknown> {
    * leader confirmed its leadership after this call and this member applied
    * everything committed before it (ReadIndex, thesis §6.4). Concurrent reads
    * share one confirmation round.
+   *
+   * @example
+   * ```ts
+   * await node.read();
+   * // Every write acknowledged before read() was called is visible now.
+   * const value = stateMachine.get(key);
+   * ```
    */
   read(): Promise<void> {
     if (this.failure) return Promise.reject(this.failedError());
@@ -344,6 +390,12 @@ export class RaftNode<R = unknown> {
   /**
    * Hands leadership to `to` and resolves once this member sees `to` lead,
    * or rejects when the transfer is refused, aborted or times out.
+   *
+   * @example
+   * ```ts
+   * // Before taking the leader's machine down for maintenance:
+   * await leader.transferLeadership(3); // rejects with RaftNodeError 'transfer-failed' if 3 does not take over
+   * ```
    */
   transferLeadership(to: number, timeoutMs = this.opts.requestTimeoutMs): Promise<void> {
     if (this.raw.raft.lead === to) return Promise.resolve();
@@ -577,6 +629,14 @@ export class RaftNode<R = unknown> {
   /**
    * Takes a snapshot of the state machine at the applied index now (or joins
    * the one being taken) and resolves with its index once it is durable.
+   * The log is then compacted behind it, keeping `logTailAfterSnapshot`
+   * entries.
+   *
+   * @example
+   * ```ts
+   * const index = await node.takeSnapshot();
+   * // storage.snapshot() now returns a snapshot at `index` (or a later one)
+   * ```
    */
   takeSnapshot(): Promise<number> {
     if (this.failure) return Promise.reject(this.failedError());
