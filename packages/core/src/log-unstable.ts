@@ -12,12 +12,18 @@ import type { Entry, Snapshot } from './types.js';
  * written by the application right now.
  */
 export class UnstableLog {
+  /** A snapshot from the leader, not yet durable; the entries, if any, follow it. */
   snapshot: Snapshot | undefined;
+  /** Entries not yet durable, from `offset` on. */
   entries: Entry[] = [];
+  /** The index of `entries[0]` (one past the durable log when there are none). */
   offset: number;
+  /** The snapshot has been handed out for persistence and its write may be under way. */
   snapshotInProgress = false;
+  /** Entries before this index are handed out for persistence; `offset <= offsetInProgress <= offset + entries.length`. */
   offsetInProgress: number;
 
+  /** An empty unstable log whose next entry will be at `offset`. */
   constructor(offset: number) {
     this.offset = offset;
     this.offsetInProgress = offset;

@@ -12,6 +12,7 @@ import { entriesEncodingSize, limitSize } from './util.js';
  * Invariant: `applied <= applying <= committed <= lastIndex()`.
  */
 export class RaftLog {
+  /** The entries (and snapshot) not yet known to be durable; the log continues there after storage. */
   readonly unstable: UnstableLog;
   /** Highest index known to be committed by a quorum. */
   committed: number;
@@ -23,6 +24,7 @@ export class RaftLog {
   private applyingBytes = 0;
   private applyingPaused = false;
 
+  /** A log over what `storage` holds: committed and applied start at its snapshot index, raised by the hard state and the applied index later. */
   constructor(
     readonly storage: LogStorage,
     private readonly logger: RaftLogger,
@@ -105,6 +107,7 @@ export class RaftLog {
     return this.unstable.nextEntries();
   }
 
+  /** True when there are entries not yet handed out for persistence. */
   hasNextUnstableEntries(): boolean {
     return this.unstable.offsetInProgress - this.unstable.offset < this.unstable.entries.length;
   }
@@ -114,6 +117,7 @@ export class RaftLog {
     return this.unstable.snapshot !== undefined;
   }
 
+  /** The snapshot from the leader waiting to be handed out for persistence, if any. */
   nextUnstableSnapshot(): Snapshot | undefined {
     return this.unstable.nextSnapshot();
   }
@@ -134,6 +138,7 @@ export class RaftLog {
     return this.slice(lo, hi, budget);
   }
 
+  /** True when committed entries are waiting to be handed to the application (and it is not over its apply budget). */
   hasNextCommittedEntries(): boolean {
     if (this.applyingPaused || this.hasNextOrInProgressSnapshot()) return false;
     return this.applying < this.committed;
@@ -144,14 +149,17 @@ export class RaftLog {
     return this.unstable.snapshot ?? this.storage.snapshot();
   }
 
+  /** The first index of the log: after a pending incoming snapshot, else storage's first index. */
   firstIndex(): number {
     return this.unstable.maybeFirstIndex() ?? this.storage.firstIndex();
   }
 
+  /** The index of the last entry, durable or not. */
   lastIndex(): number {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }
 
+  /** The term of the last entry: with {@link lastIndex}, what the election restriction compares (§5.4.1). */
   lastTerm(): number {
     return this.term(this.lastIndex());
   }
@@ -187,14 +195,17 @@ export class RaftLog {
     this.applyingPaused = this.applyingBytes >= this.maxApplyingBytes || i < this.committed;
   }
 
+  /** Entries up to `index` (of term `term`) are durable: storage serves them from now on. */
   stableTo(index: number, term: number): void {
     this.unstable.stableTo(index, term);
   }
 
+  /** The incoming snapshot at `index` is durable: storage serves it from now on. */
   stableSnapTo(index: number): void {
     this.unstable.stableSnapTo(index);
   }
 
+  /** Marks everything unstable as handed out for persistence (a Ready carried it). */
   acceptUnstable(): void {
     this.unstable.acceptInProgress();
   }

@@ -58,8 +58,15 @@ export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode('C
 
 /** Outcome of the most recent leadership transfer started by this member as leader. */
 export interface TransferOutcome {
+  /** The member leadership was to move to. */
   to: number;
+  /** The term in which this member, as leader, started the transfer. */
   term: number;
+  /**
+   * How it went: still running; abandoned after an election timeout, because
+   * the target left the voters, or for a transfer to another member; or
+   * completed (the target campaigned or leads in a later term).
+   */
   outcome: 'in-progress' | 'aborted-timeout' | 'aborted-removed' | 'aborted-superseded' | 'completed';
 }
 
@@ -74,14 +81,23 @@ export interface TransferOutcome {
  * the Raft thesis (Ongaro, 2014).
  */
 export class Raft {
+  /** This member's id. */
   readonly id: number;
   /** Current term (persisted). */
   term = 0;
   /** Whom we voted for in `term` (persisted). */
   vote = NONE;
+  /** Reads confirmed since the last Ready, handed out in `Ready.readStates`. */
   readStates: ReadState[] = [];
+  /** The log: durable entries in storage, the unstable tail, and the commit and apply positions. */
   readonly raftLog: RaftLog;
+  /**
+   * The active membership, every member's replication progress (used while
+   * leader) and the votes of the current election. Replaced, not mutated,
+   * when the membership changes.
+   */
   trk: ProgressTracker;
+  /** This member's role in `term`. */
   state: StateRole = StateRole.Follower;
   /** True when this member is a learner in the active configuration. */
   isLearner = false;
@@ -107,11 +123,17 @@ export class Raft {
   pendingConfIndex = 0;
   /** Leader only: payload bytes of the uncommitted log tail. */
   uncommittedSize = 0;
+  /** Leader only: ReadIndex requests waiting for a quorum to confirm leadership (thesis §6.4). */
   readOnly: ReadOnly;
   /** Leader: ticks since the last quorum check. Others: ticks since hearing from a leader or voting. */
   electionElapsed = 0;
   /** Leader only: ticks since the last heartbeat. */
   heartbeatElapsed = 0;
+  /**
+   * The election timeout of the current term, in ticks, drawn from
+   * `[electionTick, electionTickMax)` whenever the term or role changes, so
+   * that members rarely time out together (§5.2).
+   */
   randomizedElectionTimeout = 0;
   /** ReadIndex requests a new leader holds until it commits an entry of its own term. */
   pendingReadIndexMessages: Message[] = [];
@@ -144,6 +166,12 @@ export class Raft {
   /** Proposals were appended and not yet broadcast; done once per Ready so proposals batch. */
   private broadcastPending = false;
 
+  /**
+   * Starts a member from what its storage holds: hard state, membership and
+   * log. It starts as a follower of no known leader in the stored term (§5.1).
+   * @throws RaftUsageError if the configuration is invalid
+   * @throws RaftInvariantError if storage is inconsistent
+   */
   constructor(config: RaftConfig) {
     this.cfg = resolveRaftConfig(config);
     this.id = this.cfg.id;
@@ -186,10 +214,12 @@ export class Raft {
     return new ProgressTracker(this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
   }
 
+  /** The known leader and this member's role: volatile state that need not be persisted. */
   softState(): SoftState {
     return { lead: this.lead, role: this.state };
   }
 
+  /** Term, vote and commit index as they are now in memory: the state to persist (Raft paper Figure 2). */
   hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.raftLog.committed };
   }

@@ -82,7 +82,9 @@ export interface Ready {
 
 /** How sending a snapshot to a follower ended. */
 export enum SnapshotStatus {
+  /** The snapshot was sent; the leader probes the follower from the entry after it. */
   Finish = 'finish',
+  /** Sending failed; the leader forgets it and probes the follower again, sending another snapshot if still needed. */
   Failure = 'failure',
 }
 
@@ -121,6 +123,12 @@ export class RawNode {
   /** A snapshot request was handed out and not yet answered. */
   private snapshotRequestSent = false;
 
+  /**
+   * Starts a member from its storage (see {@link Raft}'s constructor). A
+   * restart passes the applied index in `config.applied`, so entries already
+   * applied are not handed out again.
+   * @throws RaftUsageError if the configuration is invalid
+   */
   constructor(config: RaftConfig) {
     this.raft = new Raft(config);
     this.prevSoftState = this.raft.softState();

@@ -15,8 +15,11 @@ export type ReadOnlyOption = 'safe' | 'lease';
 
 /** One pending ReadIndex request and the heartbeat acknowledgements received for it. */
 export interface ReadIndexStatus {
+  /** The ReadIndex message, local or forwarded, to answer once confirmed. */
   request: Message;
+  /** The leader's commit index when the request arrived: the read index it is answered with. */
   index: number;
+  /** Members that acknowledged a heartbeat carrying this request's context (the leader included). */
   acks: Map<number, boolean>;
 }
 
@@ -36,6 +39,7 @@ export class ReadOnly {
   private pending = new Map<string, ReadIndexStatus>();
   private queue: string[] = [];
 
+  /** An empty queue; with `lease`, requests are answered at once and never queued here. */
   constructor(readonly option: ReadOnlyOption) {}
 
   /** Number of requests waiting for confirmation. */

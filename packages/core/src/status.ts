@@ -4,28 +4,41 @@ import type { ConfState, HardState, StateRole } from './types.js';
 
 /** What the leader knows about one member's replication. */
 export interface ProgressStatus {
+  /** The highest index known to be replicated on the member (matchIndex, Raft paper Figure 2). */
   match: number;
+  /** The index of the next entry to send it (nextIndex); always greater than `match`. */
   next: number;
+  /** How the leader replicates to it: probing, pipelining, or sending a snapshot. */
   state: ProgressState;
+  /** The member is a learner: it receives the log but does not vote. */
   isLearner: boolean;
   /** Heard from since the last quorum check. */
   recentActive: boolean;
   /** Sending is paused (window full, probe outstanding or snapshot in flight). */
   paused: boolean;
+  /** Append messages sent to it and not yet acknowledged (bounded by `maxInflightMsgs`). */
   inflightMessages: number;
+  /** Bytes of entries sent to it and not yet acknowledged (bounded by `maxInflightBytes`). */
   inflightBytes: number;
+  /** In the snapshot state, the index of the snapshot being sent; 0 otherwise. */
   pendingSnapshot: number;
 }
 
 /** A point-in-time view of one member, for monitoring and admin tools. */
 export interface Status {
+  /** This member's id. */
   id: number;
+  /** This member's role in the current term. */
   role: StateRole;
   /** The known leader of the current term, or 0. */
   lead: number;
+  /** Term, vote and commit index (in memory; what is durable may lag by one Ready). */
   hardState: HardState;
+  /** The highest index the application has applied; at most `hardState.commit`. */
   applied: number;
+  /** The first index still in the log; entries before it are compacted. */
   firstIndex: number;
+  /** The index of the last entry in the log, persisted or not. */
   lastIndex: number;
   /** The active membership. */
   config: ConfState;

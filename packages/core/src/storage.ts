@@ -18,6 +18,7 @@ import { bootstrapState } from './bootstrap.js';
 
 /** The durable state a member starts from. */
 export interface InitialState {
+  /** Term, vote and commit index as last persisted (all zero for a brand-new member). */
   hardState: HardState;
   /** The membership as of the last applied configuration known to storage. */
   confState: ConfState;
@@ -99,6 +100,7 @@ export class MemoryStorage implements LogStorage {
     return s;
   }
 
+  /** The hard state and membership saved with {@link setHardState}, {@link setConfState} and {@link applySnapshot} (copies). */
   initialState(): InitialState {
     return { hardState: { ...this.hardState }, confState: structuredCloneConfState(this.confState) };
   }
@@ -113,6 +115,12 @@ export class MemoryStorage implements LogStorage {
     this.confState = structuredCloneConfState(cs);
   }
 
+  /**
+   * Entries in `[lo, hi)`, at most `maxBytes` of them by encoding size but
+   * always at least one.
+   * @throws CompactedError if `lo` is not after the snapshot index
+   * @throws UnavailableError if `hi` is beyond `lastIndex() + 1`
+   */
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
     const offset = this.ents[0]!.index;
     if (lo <= offset) throw new CompactedError(lo, offset + 1);
@@ -122,6 +130,11 @@ export class MemoryStorage implements LogStorage {
     return limitSize(this.ents.slice(lo - offset, hi - offset), maxBytes);
   }
 
+  /**
+   * The term of entry `i`; for the snapshot index, the snapshot's term.
+   * @throws CompactedError if `i` is before the snapshot index
+   * @throws UnavailableError if `i > lastIndex()`
+   */
   term(i: number): number {
     const offset = this.ents[0]!.index;
     if (i < offset) throw new CompactedError(i, offset + 1);
@@ -129,14 +142,21 @@ export class MemoryStorage implements LogStorage {
     return this.ents[i - offset]!.term;
   }
 
+  /** The index of the last entry held, or the snapshot index when none is. */
   lastIndex(): number {
     return this.ents[0]!.index + this.ents.length - 1;
   }
 
+  /** The index of the first entry held: the snapshot (compaction) index plus one. */
   firstIndex(): number {
     return this.ents[0]!.index + 1;
   }
 
+  /**
+   * The latest snapshot recorded with {@link createSnapshot} or installed
+   * with {@link applySnapshot}.
+   * @throws SnapshotTemporarilyUnavailableError if the log was compacted past it
+   */
   snapshot(): Snapshot {
     // Compacted past the latest snapshot (the application keeps its state
     // durable on its own and builds snapshots on demand): a newer one is needed.

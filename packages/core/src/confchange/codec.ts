@@ -37,6 +37,7 @@ export function encodeConfChange(cc: ConfChange): Uint8Array {
 
 /** Thrown when bytes are not a conf change this version can read. */
 export class ConfChangeDecodeError extends RaftError {
+  /** `message` says where and why decoding stopped. */
   constructor(message: string) {
     super('ConfChangeDecode', `cannot decode conf change: ${message}`);
     this.name = 'ConfChangeDecodeError';

@@ -15,7 +15,9 @@ export enum ConfChangeType {
 
 /** One change to one member. */
 export interface ConfChangeSingle {
+  /** What to do to the member. */
   type: ConfChangeType;
+  /** The member's id; 0 marks a change the application decided not to apply (it is skipped). */
   nodeId: number;
 }
 
@@ -28,8 +30,11 @@ export interface ConfChangeSingle {
  *   it by proposing an empty change.
  */
 export enum ConfChangeTransition {
+  /** One voter change is applied directly (thesis §4.1); more go through a joint configuration left automatically. */
   Auto = 0,
+  /** Always through a joint configuration (thesis §4.3), left automatically once it is committed. */
   JointImplicit = 1,
+  /** Always through a joint configuration, left only when the application proposes the empty change. */
   JointExplicit = 2,
 }
 
@@ -39,8 +44,11 @@ export enum ConfChangeTransition {
  * `context` is opaque to Raft (applications put member metadata there).
  */
 export interface ConfChange {
+  /** Whether and how the change goes through a joint configuration. */
   transition: ConfChangeTransition;
+  /** The changes, applied together, in order; none (with `Auto`) leaves the joint configuration. */
   changes: ConfChangeSingle[];
+  /** Opaque bytes for the application (member metadata such as addresses); Raft ignores them. */
   context: Uint8Array;
 }
 

@@ -2,7 +2,9 @@ import type { ProposalId } from './proposal-codec.js';
 
 /** The persisted form of a {@link ProposalDeduplicator}. */
 export interface DeduplicatorState {
+  /** See {@link ProposalDeduplicator.window}. */
   window: number;
+  /** See {@link ProposalDeduplicator.maxSessions}. */
   maxSessions: number;
   /** [member, epoch, max seq, recent seqs, last used index] per session. */
   sessions: Array<[number, number, number, number[], number]>;
@@ -40,6 +42,12 @@ interface Session {
 export class ProposalDeduplicator {
   private readonly sessions = new Map<string, Session>();
 
+  /**
+   * @param window how many sequence numbers below a session's highest one
+   *   are remembered; older ones count as applied, so a duplicate may not
+   *   arrive later than this many proposals after its original
+   * @param maxSessions how many proposing sessions are remembered; the idlest is forgotten first
+   */
   constructor(
     readonly window = 4096,
     readonly maxSessions = 1024,

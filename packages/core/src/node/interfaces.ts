@@ -18,6 +18,7 @@ export interface Clock {
   now(): number;
   /** Calls `fn` once after `ms` milliseconds. */
   setTimer(ms: number, fn: () => void): TimerHandle;
+  /** Cancels a timer set with {@link setTimer}; does nothing if it already ran or was cancelled. */
   clearTimer(handle: TimerHandle): void;
   /**
    * Calls `fn` soon, after the work already queued in this turn (e.g.
@@ -30,6 +31,7 @@ export interface Clock {
 export interface PersistUpdate {
   /** Entries to append, replacing stored entries from `entries[0].index` on. */
   entries: Entry[];
+  /** Term, vote and commit index to save, when they changed. */
   hardState?: HardState;
   /**
    * A snapshot received from the leader: the log is replaced by its
@@ -58,7 +60,9 @@ export interface NodeTransport {
 
 /** A committed entry as the state machine sees it. */
 export interface AppliedEntry {
+  /** The entry's log index; entries arrive in index order, each exactly once. */
   index: number;
+  /** The term of the leader that appended it. */
   term: number;
   /**
    * `normal`: a client proposal (`payload`); `noop`: the empty entry a new
@@ -66,6 +70,7 @@ export interface AppliedEntry {
    * Raft, whose resulting membership is `confState`.
    */
   kind: 'normal' | 'noop' | 'conf-change';
+  /** The proposed bytes (without RaftNode's envelope); for a conf change, its context. */
   payload: Uint8Array;
   /**
    * The id of the proposal this entry carries. A proposal may appear in the
@@ -74,7 +79,9 @@ export interface AppliedEntry {
    * the state machine's durable state.
    */
   proposal?: ProposalId;
+  /** For a conf change: the change, as proposed. */
   confChange?: ConfChange;
+  /** For a conf change: the membership once it is applied; record it with the applied index. */
   confState?: ConfState;
 }
 

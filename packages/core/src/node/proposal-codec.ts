@@ -12,8 +12,11 @@ import { RaftError } from '../errors.js';
 
 /** Identifies one proposal made by one member. */
 export interface ProposalId {
+  /** The member that took the proposal from its client. */
   member: number;
+  /** The member's epoch: taken from its clock when it started, so a restart never reuses an id. */
   epoch: number;
+  /** The proposal's sequence number within the member's epoch, from 1. */
   seq: number;
 }
 

@@ -6,6 +6,7 @@ import { type AckedIndexer, MajorityConfig, VoteResult } from './majority.js';
  * §4.3). When not in a joint change, the outgoing half is empty.
  */
 export class JointConfig {
+  /** Both halves; with the outgoing half empty (the default) this is a plain majority configuration. */
   constructor(
     readonly incoming: MajorityConfig = new MajorityConfig(),
     readonly outgoing: MajorityConfig = new MajorityConfig(),

@@ -18,12 +18,15 @@ export type AckedIndexer = (id: number) => number | undefined;
 
 /** A set of voters that decides by simple majority. */
 export class MajorityConfig {
+  /** The voters; a majority of them (more than half) decides. */
   readonly ids: ReadonlySet<number>;
 
+  /** A configuration of the given voters (duplicates count once). */
   constructor(ids: Iterable<number> = []) {
     this.ids = new Set(ids);
   }
 
+  /** The number of voters. */
   get size(): number {
     return this.ids.size;
   }

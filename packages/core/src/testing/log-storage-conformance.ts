@@ -36,6 +36,7 @@ export interface ConformanceStore {
 
 /** One case of the suite. */
 export interface LogStorageConformanceCase {
+  /** What the case checks, as a sentence, for the test name. */
   name: string;
   /** Runs the case against a fresh, empty store made by `open`. Throws on a violation. */
   run(open: () => Promise<ConformanceStore> | ConformanceStore): Promise<void>;

@@ -12,6 +12,7 @@ export class MemoryNodeStorage extends MemoryStorage implements NodeStorage {
   /** Latency of the next persist in ms; a function to vary it (slow disks). */
   latency: number | (() => number) = 0;
 
+  /** Empty storage (a member joining an existing cluster); with a clock, persists take their latency in its time. */
   constructor(private readonly clock?: Clock) {
     super();
   }
@@ -25,6 +26,11 @@ export class MemoryNodeStorage extends MemoryStorage implements NodeStorage {
     return s;
   }
 
+  /**
+   * Applies the update (snapshot, entries, hard state, compaction) once its
+   * latency has elapsed, and resolves then; a {@link crash} before that
+   * loses it and the promise never settles.
+   */
   persist(update: PersistUpdate): Promise<void> {
     const ms = typeof this.latency === 'function' ? this.latency() : this.latency;
     const gen = this.generation;

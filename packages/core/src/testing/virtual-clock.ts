@@ -17,18 +17,22 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private heap: Scheduled[] = [];
 
+  /** The virtual time in milliseconds: 0 at creation, moved only by running events. */
   now(): number {
     return this.time;
   }
 
+  /** Schedules `fn` at `ms` milliseconds from now (negative counts as 0). */
   setTimer(ms: number, fn: () => void): TimerHandle {
     return this.push(this.time + Math.max(0, ms), fn);
   }
 
+  /** Cancels a scheduled event; it is dropped when it surfaces. */
   clearTimer(handle: TimerHandle): void {
     if (handle && typeof handle === 'object') (handle as Scheduled).cancelled = true;
   }
 
+  /** Schedules `fn` now, after the events already due now. */
   defer(fn: () => void): void {
     this.push(this.time, fn);
   }

@@ -22,6 +22,7 @@ export class Progress {
   match = 0;
   /** Index of the next entry to send. */
   next = 1;
+  /** How the leader replicates to the follower now. */
   state: ProgressState = ProgressState.Probe;
   /** In Snapshot state: the index of the snapshot being sent. */
   pendingSnapshot = 0;
@@ -39,8 +40,10 @@ export class Progress {
   sentCommit = 0;
   /** Appends in flight to this follower. */
   inflights: Inflights;
+  /** The member is a learner: replicated to, but not counted in quorums. */
   isLearner = false;
 
+  /** A probing progress from index 1, with an in-flight window of these limits. */
   constructor(maxInflight: number, maxInflightBytes: number) {
     this.inflights = new Inflights(maxInflight, maxInflightBytes);
   }

@@ -13,10 +13,13 @@ import { Progress } from './progress.js';
  * `voters.outgoing` and not in `learners`.
  */
 export interface TrackerConfig {
+  /** The voters: one majority configuration, or two during a joint change. */
   voters: JointConfig;
   /** Leave the joint configuration automatically once it is committed. */
   autoLeave: boolean;
+  /** Members that receive the log but do not vote. */
   learners: Set<number>;
+  /** Outgoing voters that become learners when the joint configuration is left. */
   learnersNext: Set<number>;
 }
 
@@ -60,11 +63,14 @@ export function describeConfig(c: TrackerConfig): string {
  * only, but kept on all members) and the votes of the current election.
  */
 export class ProgressTracker {
+  /** The active configuration. */
   config: TrackerConfig = emptyTrackerConfig();
+  /** Every member of `config` (voters of both halves and learners) and its progress, this member included. */
   progress = new Map<number, Progress>();
   /** Votes received in the current (pre-)election: true = granted. */
   votes = new Map<number, boolean>();
 
+  /** An empty tracker whose new progresses get these flow-control limits. */
   constructor(
     readonly maxInflight: number,
     readonly maxInflightBytes: number,
