@@ -203,7 +203,21 @@ export class RawNode {
   /**
    * Applies a committed membership change; call it when applying an entry
    * of type ConfChange, and persist the returned membership with the
-   * applied index.
+   * applied index. Changes take effect here, when applied, not when
+   * appended (as in etcd; the old and new configurations overlap, thesis
+   * §4.1), and the member restarts with the membership it last saved.
+   *
+   * @example
+   * ```ts
+   * for (const e of rd.committedEntries) {
+   *   if (e.type === EntryType.ConfChange) {
+   *     const cs = node.applyConfChange(decodeConfChange(e.data));
+   *     storage.setConfState(cs); // in the same write as the applied index
+   *   } else if (e.data.length > 0) {
+   *     stateMachine.apply(e);
+   *   }
+   * }
+   * ```
    */
   applyConfChange(cc: ConfChange): ConfState {
     return this.raft.applyConfChange(cc);
@@ -335,7 +349,23 @@ export class RawNode {
     this.raft.step(message({ type: MessageType.Unreachable, from: id }));
   }
 
-  /** Tells the leader how sending a snapshot to `id` ended. */
+  /**
+   * Tells the leader how sending a snapshot to `id` ended. Call it once for
+   * every message of type Snap handed out: the leader sends that follower
+   * nothing while its snapshot is in flight, and on failure probes it again
+   * (sending another snapshot if it still needs one).
+   *
+   * @example
+   * ```ts
+   * for (const m of rd.messages) {
+   *   if (m.type !== MessageType.Snap) { transport.send(m); continue; }
+   *   transport.sendSnapshot(m).then(
+   *     () => node.reportSnapshot(m.to, SnapshotStatus.Finish),
+   *     () => node.reportSnapshot(m.to, SnapshotStatus.Failure),
+   *   );
+   * }
+   * ```
+   */
   reportSnapshot(id: number, status: SnapshotStatus): void {
     this.raft.step(message({ type: MessageType.SnapStatus, from: id, reject: status === SnapshotStatus.Failure }));
   }

@@ -10,6 +10,16 @@ import type { Message } from './types.js';
  *   This assumes bounded clock drift between members: a member's election
  *   timeout must not elapse faster than the leader's, or a new leader could
  *   be elected while the old one still serves reads. Requires CheckQuorum.
+ *
+ * @example
+ * ```ts
+ * // Lease reads: no heartbeat round per read, at the price of trusting clocks.
+ * const node = new RawNode({ id: 1, storage, electionTick: 10, heartbeatTick: 1,
+ *   checkQuorum: true, readOnlyOption: 'lease' });
+ * // On the leader, a read is answered from the commit index in the next
+ * // Ready (a new leader holds it until it has committed an entry of its term):
+ * node.readIndex(requestId);
+ * ```
  */
 export type ReadOnlyOption = 'safe' | 'lease';
 
