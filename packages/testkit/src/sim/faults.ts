@@ -1,0 +1,282 @@
+import { ConfChangeTransition, ConfChangeType } from '@raftkit/core';
+import { MemoryNodeStorage, type VirtualClock } from '@raftkit/core/testing';
+import type { SimApplication } from './application.js';
+import type { SimCluster, SimMember } from './cluster.js';
+import type { FaultCounts } from './fault-counts.js';
+import { PERFECT_NETWORK, type SimNetwork } from './network.js';
+import type { FaultKind } from './options.js';
+import type { Rng } from './rng.js';
+import type { SimTrace } from './trace.js';
+
+/** What the fault schedule works with. */
+export interface FaultContext<I, O, D> {
+  clock: VirtualClock;
+  /** The fault schedule's own stream of choices. */
+  rng: Rng;
+  cluster: SimCluster<I, O, D>;
+  network: SimNetwork;
+  app: SimApplication<I, O, D>;
+  trace: SimTrace;
+  counts: FaultCounts;
+  faults: readonly FaultKind[];
+  durationMs: number;
+  faultEveryMs: number;
+  /** Latency of an ordinary durable write (what a slow disk returns to). */
+  diskLatency: () => number;
+  /** The id the next newly added member gets. */
+  firstNewMemberId: number;
+}
+
+/** Fault kinds that are conditions of the whole run rather than scheduled events. */
+const AMBIENT_FAULTS: readonly FaultKind[] = ['delay', 'loss', 'duplicate', 'skew', 'snapshot', 'leader-churn'];
+
+/**
+ * Schedules and injects the faults of a run from the seed: partitions,
+ * crashes and restarts, slow disks, leadership transfers and membership
+ * changes at random times, and leader churn as leaders are elected or
+ * commit. Everything stops at the end of the fault phase; {@link healAll}
+ * then repairs what is left.
+ */
+export class FaultSchedule<I, O, D> {
+  private nextMemberId: number;
+  private readonly leaderCommits = new Map<string, number>();
+
+  constructor(private readonly c: FaultContext<I, O, D>) {
+    this.nextMemberId = c.firstNewMemberId;
+  }
+
+  private has(f: FaultKind): boolean {
+    return this.c.faults.includes(f);
+  }
+
+  /** Puts every scheduled fault of the run on the clock. */
+  schedule(): void {
+    const { rng, clock } = this.c;
+    const kinds = this.c.faults.filter((f) => !AMBIENT_FAULTS.includes(f));
+    if (kinds.length === 0) return;
+    let t = 150 + rng.int(0, 200);
+    while (t < this.c.durationMs - 100) {
+      const kind = rng.pick(kinds);
+      const duration = 50 + rng.exponential(this.c.faultEveryMs * 1.2);
+      clock.at(t, () => this.inject(kind, duration));
+      t += 20 + rng.exponential(this.c.faultEveryMs);
+    }
+  }
+
+  private inject(kind: FaultKind, duration: number): void {
+    const { rng, cluster, clock, trace } = this.c;
+    const live = cluster.live().filter((m) => !m.removed);
+    this.c.counts.count(kind);
+    const until = Math.min(clock.now() + duration, this.c.durationMs);
+    switch (kind) {
+      case 'partition':
+        return this.injectPartition(until);
+      case 'crash': {
+        if (live.length === 0) return;
+        const leader = cluster.leader();
+        const victim = leader && rng.chance(0.4) ? leader : rng.pick(live);
+        trace.add(`fault: crash member ${victim.id} until ${until.toFixed(0)}`);
+        cluster.crash(victim);
+        clock.at(until, () => {
+          trace.add(`fault: restart member ${victim.id}`);
+          cluster.restart(victim);
+        });
+        return;
+      }
+      case 'slow-disk': {
+        if (live.length === 0) return;
+        const m = rng.pick(live);
+        const mean = 5 + rng.exponential(40);
+        const storage = m.storage;
+        trace.add(`fault: slow disk on member ${m.id} (mean ${mean.toFixed(0)} ms) until ${until.toFixed(0)}`);
+        storage.latency = () => rng.exponential(mean);
+        clock.at(until, () => {
+          storage.latency = this.c.diskLatency;
+        });
+        return;
+      }
+      case 'transfer': {
+        const leader = cluster.leader();
+        if (!leader) return;
+        const targets = cluster.voters().filter((id) => id !== leader.id);
+        if (targets.length === 0) return;
+        const to = rng.pick(targets);
+        trace.add(`fault: transfer leadership ${leader.id} -> ${to}`);
+        leader.node.transferLeadership(to, 500).catch((e: Error) => trace.add(`transfer to ${to} failed: ${e.message}`));
+        return;
+      }
+      case 'membership':
+        return this.injectMembershipChange();
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Called when `id` became leader: with leader churn, half the time cuts
+   * the new leader off moments after its election, before it can replicate
+   * much of its own term: it crashes (and restarts later) or is isolated for
+   * a while. Leaders that lose their term's first entries are what the
+   * paper's Figure 8 scenario is made of.
+   */
+  onNewLeader(id: number): void {
+    if (!this.has('leader-churn') || this.c.clock.now() >= this.c.durationMs || !this.c.rng.chance(0.5)) return;
+    const { rng, clock, cluster, trace } = this.c;
+    const after = rng.float() * 15;
+    const isolate = rng.chance(0.5);
+    clock.setTimer(after, () => {
+      const m = cluster.get(id);
+      if (!m?.up || m.removed || clock.now() >= this.c.durationMs) return;
+      this.c.counts.count('leader-churn');
+      const back = 10 + rng.exponential(300);
+      if (isolate) {
+        const others = cluster.live().map((x) => x.id).filter((x) => x !== id);
+        trace.add(`fault: isolate new leader ${id}`);
+        this.c.network.partition([[id], others]);
+        clock.setTimer(back, () => this.c.network.heal());
+        return;
+      }
+      trace.add(`fault: crash new leader ${id}`);
+      cluster.crash(m);
+      clock.setTimer(back, () => {
+        trace.add(`fault: restart member ${id}`);
+        cluster.restart(m);
+      });
+    });
+  }
+
+  /**
+   * Called after every step: with leader churn, now and then cuts a leader
+   * off the moment its commit index moves, before the messages of that step
+   * leave, so the others must cope with a leader that committed something
+   * and vanished.
+   */
+  afterStep(): void {
+    if (!this.has('leader-churn')) return;
+    const { cluster, clock, rng } = this.c;
+    const leader = cluster.leader();
+    if (!leader || clock.now() >= this.c.durationMs) return;
+    const commit = leader.node.raw.raft.raftLog.committed;
+    const key = `${leader.id}@${leader.node.raw.raft.term}`;
+    const before = this.leaderCommits.get(key);
+    this.leaderCommits.set(key, commit);
+    if (before === undefined || commit <= before || !rng.chance(0.05)) return;
+    this.c.counts.count('leader-churn');
+    const others = cluster.live().map((x) => x.id).filter((x) => x !== leader.id);
+    this.c.trace.add(`fault: isolate leader ${leader.id} as it commits ${commit}`);
+    this.c.network.partition([[leader.id], others]);
+    clock.setTimer(50 + rng.exponential(300), () => this.c.network.heal());
+  }
+
+  private injectPartition(until: number): void {
+    const { rng, cluster, network, clock, trace } = this.c;
+    const ids = cluster.live().map((m) => m.id);
+    if (ids.length < 2) return;
+    const leader = cluster.leader();
+    const shape = rng.pick(['isolate-leader', 'split', 'bridge', 'one-way', 'flapping'] as const);
+    const apply = (): string => {
+      network.heal();
+      switch (shape) {
+        case 'isolate-leader': {
+          const l = leader?.id ?? rng.pick(ids);
+          network.partition([[l], ids.filter((x) => x !== l)]);
+          return `isolate ${l}`;
+        }
+        case 'split': {
+          const shuffled = [...ids].sort(() => rng.float() - 0.5);
+          const cut = rng.int(1, shuffled.length);
+          network.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
+          return `split ${shuffled.slice(0, cut).join(',')} | ${shuffled.slice(cut).join(',')}`;
+        }
+        case 'bridge': {
+          // The bridge member sees everyone; the two sides do not see each other.
+          const bridge = rng.pick(ids);
+          const rest = ids.filter((x) => x !== bridge);
+          const half = Math.ceil(rest.length / 2);
+          const a = rest.slice(0, half);
+          const b = rest.slice(half);
+          for (const x of a) for (const y of b) {
+            network.block(x, y);
+            network.block(y, x);
+          }
+          return `bridge ${bridge} between ${a.join(',')} and ${b.join(',')}`;
+        }
+        case 'one-way': {
+          const l = leader?.id ?? rng.pick(ids);
+          for (const x of ids) if (x !== l) network.block(x, l);
+          return `one-way: ${l} cannot hear the others`;
+        }
+        case 'flapping': {
+          const l = rng.pick(ids);
+          network.partition([[l], ids.filter((x) => x !== l)]);
+          return `flapping ${l}`;
+        }
+      }
+    };
+    trace.add(`fault: partition ${apply()} until ${until.toFixed(0)}`);
+    if (shape === 'flapping') {
+      let on = true;
+      const flip = (): void => {
+        if (clock.now() >= until) return;
+        on = !on;
+        if (on) apply();
+        else network.heal();
+        clock.setTimer(20 + rng.exponential(40), flip);
+      };
+      clock.setTimer(20 + rng.exponential(40), flip);
+    }
+    clock.at(until, () => {
+      network.heal();
+      trace.add('fault: partition healed');
+    });
+  }
+
+  private injectMembershipChange(): void {
+    const { rng, cluster, clock, trace } = this.c;
+    const leader = cluster.leader();
+    if (!leader) return;
+    const raft = leader.node.raw.raft;
+    const voters = raft.trk.voterIds();
+    const learners = raft.trk.learnerIds();
+    const propose = (changes: Array<{ type: ConfChangeType; nodeId: number }>, what: string): void => {
+      trace.add(`fault: membership ${what}`);
+      leader.node
+        .proposeConfChange({ transition: ConfChangeTransition.Auto, changes, context: new Uint8Array() })
+        .then(() => trace.add(`membership ${what} applied on ${leader.id}`))
+        .catch((e: Error) => trace.add(`membership ${what} not done: ${e.message}`));
+    };
+    if (learners.length > 0 && rng.chance(0.7) && voters.length < 5) {
+      const id = rng.pick(learners);
+      propose([{ type: ConfChangeType.AddVoter, nodeId: id }], `promote learner ${id}`);
+    } else if (voters.length > 3 && rng.chance(0.5)) {
+      const id = rng.pick(voters);
+      propose([{ type: ConfChangeType.RemoveNode, nodeId: id }], `remove ${id}`);
+      // Decommission the process once the removal has had time to commit.
+      clock.setTimer(300, () => {
+        const m = cluster.get(id);
+        if (!m || cluster.voters().includes(id)) return;
+        trace.add(`member ${id} decommissioned`);
+        m.removed = true;
+        if (m.up) cluster.crash(m);
+      });
+    } else if (voters.length + learners.length < 6) {
+      // Re-add a removed member under its id with empty storage, or add a new one.
+      const removed = cluster.all().find((m) => m.removed);
+      const id = removed && rng.chance(0.5) ? removed.id : this.nextMemberId++;
+      cluster.start(id, new MemoryNodeStorage(clock), this.c.app.initialDisk());
+      propose([{ type: ConfChangeType.AddLearner, nodeId: id }], `add learner ${id}`);
+    }
+  }
+
+  /** Ends every fault: heals the network, makes it perfect, repairs disks and restarts crashed members. */
+  healAll(): void {
+    const { cluster, network } = this.c;
+    this.c.trace.add('heal: network, disks and crashed members');
+    network.heal();
+    network.conditions = PERFECT_NETWORK;
+    for (const m of cluster.all()) {
+      m.storage.latency = this.c.diskLatency;
+      if (!m.up && !m.removed) cluster.restart(m as SimMember<I, O, D>);
+    }
+  }
+}
