@@ -12,59 +12,34 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { BREAKABLE_RULES, type BreakableRule } from '../sim/break-rules.js';
-import { ALL_FAULTS, type FaultKind, type SimulationResult, runSimulation } from '../sim/simulation.js';
+import { RUN_FLAGS, RUN_FLAGS_USAGE, type RunOptions, runOptionsFromFlags } from '../sim/replay.js';
+import { type SimulationResult, runSimulation } from '../sim/simulation.js';
 
-const USAGE = `usage: pnpm sim [--seeds N] [--from S] [--faults all|none|kind,...] [--workers W] [--fail-fast]
-       pnpm sim --seed S [--faults ...] [--trace FILE] [--trace-messages]
+const USAGE = `usage: pnpm sim [--seeds N] [--from S] [--workers W] [--fail-fast] [run options]
+       pnpm sim --seed S [run options] [--trace FILE] [--trace-messages]
 
   --seeds N         run seeds from..from+N-1 (default 100)
   --from S          first seed (default 1)
   --seed S          run one seed and print its result (replay)
-  --faults LIST     fault kinds: ${ALL_FAULTS.join(', ')} (default all)
   --workers W       parallel processes (default: CPU count)
-  --members N       founding voters (default: 3 or 5 by seed)
-  --duration MS     virtual duration of the fault phase (default 3000)
-  --break RULE      break a rule on purpose: ${BREAKABLE_RULES.join(', ')}
   --trace FILE      write the readable event trace to FILE (with --seed)
   --trace-messages  include every delivered message in the trace
-  --fail-fast       stop at the first failing seed`;
+  --fail-fast       stop at the first failing seed
+
+run options (a failing seed prints them in its replay command):
+${RUN_FLAGS_USAGE}`;
 
 interface WorkerTask {
   seeds: number[];
-  faults: FaultKind[];
-  members?: number;
-  durationMs?: number;
-  breakRule?: BreakableRule;
+  options: RunOptions;
 }
 
 type WorkerMessage = { type: 'result'; result: SimulationResult } | { type: 'done' };
 
-function parseFaults(text: string | undefined): FaultKind[] {
-  if (!text || text === 'all') return [...ALL_FAULTS];
-  if (text === 'none') return [];
-  const kinds = text.split(',').map((s) => s.trim());
-  const unknown = kinds.filter((k) => !ALL_FAULTS.includes(k as FaultKind));
-  if (unknown.length > 0) throw new Error(`unknown fault kind(s) ${unknown.join(', ')}; expected some of: ${ALL_FAULTS.join(', ')}`);
-  return kinds as FaultKind[];
-}
-
-function parseBreak(text: string | undefined): BreakableRule | undefined {
-  if (text === undefined) return undefined;
-  if (!BREAKABLE_RULES.includes(text as BreakableRule)) throw new Error(`unknown rule ${text}; expected one of: ${BREAKABLE_RULES.join(', ')}`);
-  return text as BreakableRule;
-}
-
 async function runWorker(): Promise<void> {
   const task = await new Promise<WorkerTask>((resolve) => process.once('message', (m) => resolve(m as WorkerTask)));
   for (const seed of task.seeds) {
-    const result = await runSimulation({
-      seed,
-      faults: task.faults,
-      ...(task.members !== undefined ? { members: task.members } : {}),
-      ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
-      ...(task.breakRule ? { breakRule: task.breakRule } : {}),
-    });
+    const result = await runSimulation({ ...task.options, seed });
     // Keep only what the parent prints: the trace of a passing run is not needed.
     const slim: SimulationResult = { ...result, trace: result.ok ? [] : result.trace.slice(-200) };
     process.send!({ type: 'result', result: slim } satisfies WorkerMessage);
@@ -84,7 +59,7 @@ function summarize(results: SimulationResult[], ms: number): string {
   ].join('\n');
 }
 
-async function runMany(task: Omit<WorkerTask, 'seeds'>, from: number, count: number, workers: number, failFast: boolean): Promise<number> {
+async function runMany(options: RunOptions, from: number, count: number, workers: number, failFast: boolean): Promise<number> {
   const seeds = Array.from({ length: count }, (_, i) => from + i);
   const bar = new cliProgress.SingleBar(
     { format: 'simulating [{bar}] {value}/{total} seeds | {failed} failed | {eta_formatted} left', hideCursor: true },
@@ -95,7 +70,7 @@ async function runMany(task: Omit<WorkerTask, 'seeds'>, from: number, count: num
   const started = Date.now();
   const children = Array.from({ length: Math.min(workers, count) }, (_, w) => {
     const child = fork(process.argv[1]!, ['--worker'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.send({ ...task, seeds: seeds.filter((_, i) => i % workers === w) } satisfies WorkerTask);
+    child.send({ options, seeds: seeds.filter((_, i) => i % workers === w) } satisfies WorkerTask);
     return child;
   });
   await new Promise<void>((resolve) => {
@@ -124,15 +99,8 @@ async function runMany(task: Omit<WorkerTask, 'seeds'>, from: number, count: num
   return results.some((r) => !r.ok) || results.length < count ? 1 : 0;
 }
 
-async function runOne(seed: number, task: Omit<WorkerTask, 'seeds'>, traceFile: string | undefined, traceMessages: boolean): Promise<number> {
-  const result = await runSimulation({
-    seed,
-    faults: task.faults,
-    trace: traceMessages ? 'messages' : true,
-    ...(task.members !== undefined ? { members: task.members } : {}),
-    ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
-    ...(task.breakRule ? { breakRule: task.breakRule } : {}),
-  });
+async function runOne(seed: number, options: RunOptions, traceFile: string | undefined, traceMessages: boolean): Promise<number> {
+  const result = await runSimulation({ ...options, seed, trace: traceMessages ? 'messages' : true });
   if (traceFile) {
     writeFileSync(traceFile, result.trace.join('\n') + '\n');
     console.log(`trace written to ${traceFile} (${result.trace.length} lines)`);
@@ -155,14 +123,10 @@ async function main(): Promise<number> {
   }
   const { values } = parseArgs({
     options: {
+      ...RUN_FLAGS,
       seeds: { type: 'string' },
       from: { type: 'string' },
-      seed: { type: 'string' },
-      faults: { type: 'string' },
       workers: { type: 'string' },
-      members: { type: 'string' },
-      duration: { type: 'string' },
-      break: { type: 'string' },
       trace: { type: 'string' },
       'trace-messages': { type: 'boolean' },
       'fail-fast': { type: 'boolean' },
@@ -179,15 +143,9 @@ async function main(): Promise<number> {
     if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} is ${JSON.stringify(v)}; expected a non-negative integer`);
     return n;
   };
-  const breakRule = parseBreak(values.break);
-  const task: Omit<WorkerTask, 'seeds'> = {
-    faults: parseFaults(values.faults),
-    ...(values.members !== undefined ? { members: int('members', values.members, 3) } : {}),
-    ...(values.duration !== undefined ? { durationMs: int('duration', values.duration, 3000) } : {}),
-    ...(breakRule ? { breakRule } : {}),
-  };
-  if (values.seed !== undefined) return runOne(int('seed', values.seed, 1), task, values.trace, values['trace-messages'] ?? false);
-  return runMany(task, int('from', values.from, 1), int('seeds', values.seeds, 100), int('workers', values.workers, availableParallelism()), values['fail-fast'] ?? false);
+  const options = runOptionsFromFlags(values);
+  if (values.seed !== undefined) return runOne(int('seed', values.seed, 1), options, values.trace, values['trace-messages'] ?? false);
+  return runMany(options, int('from', values.from, 1), int('seeds', values.seeds, 100), int('workers', values.workers, availableParallelism()), values['fail-fast'] ?? false);
 }
 
 main().then(

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BREAKABLE_RULES } from './break-rules.js';
-import { ALL_FAULTS, type FaultKind, replayCommand, runSimulation } from './simulation.js';
+import { optionsFromReplayCommand } from './replay.js';
+import { ALL_FAULTS, type FaultKind, type SimulationOptions, replayCommand, runSimulation } from './simulation.js';
 
 const CI_SEEDS = 80;
 
@@ -64,10 +65,49 @@ describe('simulator', () => {
     for (const f of ALL_FAULTS) expect(seen, f).toContain(f);
   }, 60_000);
 
-  it('prints the command that replays a run', () => {
-    expect(replayCommand(7, ALL_FAULTS)).toBe('pnpm sim --seed 7 --trace sim-trace-7.txt');
-    expect(replayCommand(7, ['crash', 'partition'])).toBe('pnpm sim --seed 7 --faults crash,partition --trace sim-trace-7.txt');
+  it('prints the command that replays a run, with every option that is not the default', () => {
+    expect(replayCommand({ seed: 7 })).toBe('pnpm sim --seed 7 --trace sim-trace-7.txt');
+    expect(replayCommand({ seed: 7, faults: [...ALL_FAULTS], durationMs: 3000 })).toBe('pnpm sim --seed 7 --trace sim-trace-7.txt');
+    expect(
+      replayCommand({
+        seed: 7,
+        faults: ['crash', 'partition'],
+        members: 5,
+        durationMs: 2000,
+        clients: 6,
+        tickMs: 5,
+        livenessMs: 8000,
+        faultEveryMs: 100,
+        breakRule: 'double-vote',
+        network: { lossRate: 0.1 },
+        raft: { preVote: false, maxInflightMsgs: 4 },
+      }),
+    ).toBe(
+      'pnpm sim --seed 7 --faults crash,partition --members 5 --duration 2000 --clients 6 --tick 5 --liveness 8000 --fault-every 100 ' +
+        '--break double-vote --network lossRate=0.1 --raft preVote=false,maxInflightMsgs=4 --trace sim-trace-7.txt',
+    );
   });
+
+  it('runs the same run again from the printed command, event for event', async () => {
+    const runs: Array<SimulationOptions<unknown, unknown, unknown>> = [
+      // A CI fault-subset run with its size given...
+      { seed: 1001, faults: ['membership', 'snapshot', 'loss'], members: 5 },
+      // ...and a failing one with a broken rule and more options set.
+      { seed: 1, breakRule: 'double-vote', durationMs: 2000, clients: 3, faultEveryMs: 200, raft: { maxInflightMsgs: 8 } },
+    ];
+    for (const options of runs) {
+      const a = await runSimulation({ ...options, trace: 'messages' });
+      const replayed = optionsFromReplayCommand(a.replay);
+      expect(replayed).toEqual({ faults: options.faults ?? [...ALL_FAULTS], ...options });
+      const b = await runSimulation({ ...replayed, trace: 'messages' });
+      expect(b.trace.length).toBeGreaterThan(500);
+      expect(b.trace).toEqual(a.trace);
+      expect(b.ok).toBe(a.ok);
+      expect(b.violation).toEqual(a.violation);
+      expect(b.replay).toBe(a.replay);
+    }
+    // The second one is a failure, which is what replay commands are for.
+  }, 60_000);
 });
 
 describe('the simulator bites', () => {

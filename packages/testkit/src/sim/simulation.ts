@@ -10,10 +10,12 @@ import { InvariantChecker, InvariantViolation, type ObservedMember } from './inv
 import { kvApplication } from './kv-application.js';
 import { type NetworkConditions, SimNetwork } from './network.js';
 import { ALL_FAULTS, type FaultKind, type ResolvedSimulationOptions, SIM_DEFAULTS, type SimulationOptions } from './options.js';
+import { replayCommand } from './replay.js';
 import { Rng } from './rng.js';
 import { SimTrace } from './trace.js';
 
 export { ALL_FAULTS, type FaultKind, type SimulationOptions } from './options.js';
+export { replayCommand } from './replay.js';
 
 /** Counters of a run. */
 export interface SimulationStats {
@@ -65,6 +67,8 @@ export class Simulation<I, O, D> {
   private readonly clients: ClientWorkload<I, O, D>;
   private readonly trace: SimTrace;
   private readonly opts: ResolvedSimulationOptions<I, O, D>;
+  /** The options as given (for the replay command: only what differs from the defaults). */
+  private readonly given: SimulationOptions<I, O, D>;
   private readonly faultCounts = new FaultCounts();
   private readonly snapshotInterval: number;
   private readonly onDemandSnapshots: boolean;
@@ -84,9 +88,14 @@ export class Simulation<I, O, D> {
     const clientRng = this.rng.fork();
     this.diskRng = this.rng.fork();
     const faults = options.faults ?? ALL_FAULTS;
+    // Drawn even when the size is given, so that every later choice of the
+    // seed is the same whatever the options: a run with --members N replays
+    // the run of the same seed that happened to draw N.
+    const drawnMembers = this.rng.chance(0.5) ? 3 : 5;
+    this.given = options;
     this.opts = {
       seed: options.seed,
-      members: options.members ?? (this.rng.chance(0.5) ? 3 : 5),
+      members: options.members ?? drawnMembers,
       faults,
       durationMs: options.durationMs ?? SIM_DEFAULTS.durationMs,
       clients: options.clients ?? SIM_DEFAULTS.clients,
@@ -207,7 +216,7 @@ export class Simulation<I, O, D> {
       ok: !v,
       stats: this.stats(),
       trace: v || this.opts.trace ? this.trace.lines : [],
-      replay: replayCommand(this.seed, this.opts.faults),
+      replay: replayCommand(this.given as SimulationOptions<unknown, unknown, unknown>),
     };
     if (v) {
       result.violation = { kind: v.property, message: v.message };
@@ -383,12 +392,6 @@ export class Simulation<I, O, D> {
       invariantChecks: this.checker.checks,
     };
   }
-}
-
-/** The command that replays the run of `seed` with these faults. */
-export function replayCommand(seed: number, faults: readonly FaultKind[]): string {
-  const f = faults.length === ALL_FAULTS.length ? '' : ` --faults ${faults.join(',') || 'none'}`;
-  return `pnpm sim --seed ${seed}${f} --trace sim-trace-${seed}.txt`;
 }
 
 /** Runs one simulation. */
