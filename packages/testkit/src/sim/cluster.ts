@@ -2,6 +2,7 @@ import { RaftNode, type RaftNodeEvent, StateRole } from '@raftkit/core';
 import type { MemoryNodeStorage, VirtualClock } from '@raftkit/core/testing';
 import type { SimApplication, SimStateMachine } from './application.js';
 import { type BreakableRule, breakRule } from './break-rules.js';
+import type { FaultCounts } from './fault-counts.js';
 import type { SimNetwork } from './network.js';
 import type { SimRaftOverrides } from './options.js';
 import type { Rng } from './rng.js';
@@ -43,8 +44,8 @@ export interface SimClusterSettings<I, O, D> {
   onApplied: (id: number, index: number, digest: string) => void;
   /** Called with every event of a member's driver. */
   onEvent: (id: number, event: RaftNodeEvent) => void;
-  /** Called once a member process is started (new, restarted or re-added). */
-  onStarted?: (member: SimMember<I, O, D>) => void;
+  /** Where a drifting clock is counted as the `skew` fault acting. */
+  counts: FaultCounts;
 }
 
 /**
@@ -63,6 +64,7 @@ export class SimCluster<I, O, D> {
   start(id: number, storage: MemoryNodeStorage, disk: D, clockRate?: number): SimMember<I, O, D> {
     const s = this.s;
     const rate = clockRate ?? (s.skew ? 0.85 + s.rng.float() * 0.35 : 1);
+    if (clockRate === undefined && rate !== 1) s.counts.count('skew');
     const clock = new SkewedClock(s.clock, rate);
     const sm = s.app.createStateMachine(disk, storage, { onDemandSnapshots: s.onDemandSnapshots });
     const raftRng = s.rng.fork();
@@ -105,7 +107,6 @@ export class SimCluster<I, O, D> {
     this.members.set(id, m);
     s.network.attach(id, (msg) => m.node.receive([msg]));
     node.start();
-    s.onStarted?.(m);
     return m;
   }
 

@@ -10,9 +10,15 @@ export class FaultCounts {
   /** Per kind and variant, `kind:variant` (partition shapes, membership actions...). */
   readonly byVariant: Record<string, number> = {};
 
-  /** Records that a fault of `kind` (in its `variant`, if it has several) took effect. */
+  /** Records that a fault of `kind` (in its `variant`, if it has several) took effect `n` times. */
   count(kind: string, variant?: string, n = 1): void {
+    if (n <= 0) return;
     this.byKind[kind] = (this.byKind[kind] ?? 0) + n;
-    if (variant !== undefined) this.byVariant[`${kind}:${variant}`] = (this.byVariant[`${kind}:${variant}`] ?? 0) + n;
+    if (variant !== undefined) this.outcome(kind, variant, n);
+  }
+
+  /** Records how a fault already counted turned out (a transfer that completed, say). */
+  outcome(kind: string, variant: string, n = 1): void {
+    this.byVariant[`${kind}:${variant}`] = (this.byVariant[`${kind}:${variant}`] ?? 0) + n;
   }
 }

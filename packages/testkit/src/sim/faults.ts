@@ -1,7 +1,7 @@
 import { ConfChangeTransition, ConfChangeType } from '@raftkit/core';
 import { MemoryNodeStorage, type VirtualClock } from '@raftkit/core/testing';
 import type { SimApplication } from './application.js';
-import type { SimCluster, SimMember } from './cluster.js';
+import type { SimCluster } from './cluster.js';
 import type { FaultCounts } from './fault-counts.js';
 import { PERFECT_NETWORK, type SimNetwork } from './network.js';
 import type { FaultKind } from './options.js';
@@ -26,6 +26,12 @@ export interface FaultContext<I, O, D> {
   /** The id the next newly added member gets. */
   firstNewMemberId: number;
 }
+
+/** The shapes of a `partition` fault. */
+export const PARTITION_SHAPES = ['isolate-leader', 'split', 'bridge', 'one-way', 'flapping'] as const;
+
+/** What a `membership` fault does. */
+export const MEMBERSHIP_ACTIONS = ['add-learner', 're-add', 'promote', 'remove'] as const;
 
 /** Fault kinds that are conditions of the whole run rather than scheduled events. */
 const AMBIENT_FAULTS: readonly FaultKind[] = ['delay', 'loss', 'duplicate', 'skew', 'snapshot', 'leader-churn'];
@@ -66,7 +72,6 @@ export class FaultSchedule<I, O, D> {
   private inject(kind: FaultKind, duration: number): void {
     const { rng, cluster, clock, trace } = this.c;
     const live = cluster.live().filter((m) => !m.removed);
-    this.c.counts.count(kind);
     const until = Math.min(clock.now() + duration, this.c.durationMs);
     switch (kind) {
       case 'partition':
@@ -77,6 +82,7 @@ export class FaultSchedule<I, O, D> {
         const victim = leader && rng.chance(0.4) ? leader : rng.pick(live);
         trace.add(`fault: crash member ${victim.id} until ${until.toFixed(0)}`);
         cluster.crash(victim);
+        this.c.counts.count('crash', victim === leader ? 'leader' : 'member');
         clock.at(until, () => {
           trace.add(`fault: restart member ${victim.id}`);
           cluster.restart(victim);
@@ -90,6 +96,7 @@ export class FaultSchedule<I, O, D> {
         const storage = m.storage;
         trace.add(`fault: slow disk on member ${m.id} (mean ${mean.toFixed(0)} ms) until ${until.toFixed(0)}`);
         storage.latency = () => rng.exponential(mean);
+        this.c.counts.count('slow-disk');
         clock.at(until, () => {
           storage.latency = this.c.diskLatency;
         });
@@ -102,7 +109,14 @@ export class FaultSchedule<I, O, D> {
         if (targets.length === 0) return;
         const to = rng.pick(targets);
         trace.add(`fault: transfer leadership ${leader.id} -> ${to}`);
-        leader.node.transferLeadership(to, 500).catch((e: Error) => trace.add(`transfer to ${to} failed: ${e.message}`));
+        this.c.counts.count('transfer');
+        leader.node.transferLeadership(to, 500).then(
+          () => this.c.counts.outcome('transfer', 'completed'),
+          (e: Error) => {
+            this.c.counts.outcome('transfer', 'failed');
+            trace.add(`transfer to ${to} failed: ${e.message}`);
+          },
+        );
         return;
       }
       case 'membership':
@@ -127,7 +141,7 @@ export class FaultSchedule<I, O, D> {
     clock.setTimer(after, () => {
       const m = cluster.get(id);
       if (!m?.up || m.removed || clock.now() >= this.c.durationMs) return;
-      this.c.counts.count('leader-churn');
+      this.c.counts.count('leader-churn', isolate ? 'isolate-new-leader' : 'crash-new-leader');
       const back = 10 + rng.exponential(300);
       if (isolate) {
         const others = cluster.live().map((x) => x.id).filter((x) => x !== id);
@@ -161,7 +175,7 @@ export class FaultSchedule<I, O, D> {
     const before = this.leaderCommits.get(key);
     this.leaderCommits.set(key, commit);
     if (before === undefined || commit <= before || !rng.chance(0.05)) return;
-    this.c.counts.count('leader-churn');
+    this.c.counts.count('leader-churn', 'isolate-on-commit');
     const others = cluster.live().map((x) => x.id).filter((x) => x !== leader.id);
     this.c.trace.add(`fault: isolate leader ${leader.id} as it commits ${commit}`);
     this.c.network.partition([[leader.id], others]);
@@ -173,7 +187,7 @@ export class FaultSchedule<I, O, D> {
     const ids = cluster.live().map((m) => m.id);
     if (ids.length < 2) return;
     const leader = cluster.leader();
-    const shape = rng.pick(['isolate-leader', 'split', 'bridge', 'one-way', 'flapping'] as const);
+    const shape = rng.pick(PARTITION_SHAPES);
     const apply = (): string => {
       network.heal();
       switch (shape) {
@@ -214,6 +228,7 @@ export class FaultSchedule<I, O, D> {
       }
     };
     trace.add(`fault: partition ${apply()} until ${until.toFixed(0)}`);
+    this.c.counts.count('partition', shape);
     if (shape === 'flapping') {
       let on = true;
       const flip = (): void => {
@@ -238,19 +253,23 @@ export class FaultSchedule<I, O, D> {
     const raft = leader.node.raw.raft;
     const voters = raft.trk.voterIds();
     const learners = raft.trk.learnerIds();
-    const propose = (changes: Array<{ type: ConfChangeType; nodeId: number }>, what: string): void => {
+    // Counted once applied: a change refused (another one pending, no longer leader) did nothing.
+    const propose = (changes: Array<{ type: ConfChangeType; nodeId: number }>, what: string, action: (typeof MEMBERSHIP_ACTIONS)[number]): void => {
       trace.add(`fault: membership ${what}`);
       leader.node
         .proposeConfChange({ transition: ConfChangeTransition.Auto, changes, context: new Uint8Array() })
-        .then(() => trace.add(`membership ${what} applied on ${leader.id}`))
+        .then(() => {
+          this.c.counts.count('membership', action);
+          trace.add(`membership ${what} applied on ${leader.id}`);
+        })
         .catch((e: Error) => trace.add(`membership ${what} not done: ${e.message}`));
     };
     if (learners.length > 0 && rng.chance(0.7) && voters.length < 5) {
       const id = rng.pick(learners);
-      propose([{ type: ConfChangeType.AddVoter, nodeId: id }], `promote learner ${id}`);
+      propose([{ type: ConfChangeType.AddVoter, nodeId: id }], `promote learner ${id}`, 'promote');
     } else if (voters.length > 3 && rng.chance(0.5)) {
       const id = rng.pick(voters);
-      propose([{ type: ConfChangeType.RemoveNode, nodeId: id }], `remove ${id}`);
+      propose([{ type: ConfChangeType.RemoveNode, nodeId: id }], `remove ${id}`, 'remove');
       // Decommission the process once the removal has had time to commit.
       clock.setTimer(300, () => {
         const m = cluster.get(id);
@@ -262,9 +281,10 @@ export class FaultSchedule<I, O, D> {
     } else if (voters.length + learners.length < 6) {
       // Re-add a removed member under its id with empty storage, or add a new one.
       const removed = cluster.all().find((m) => m.removed);
-      const id = removed && rng.chance(0.5) ? removed.id : this.nextMemberId++;
+      const readd = removed !== undefined && rng.chance(0.5);
+      const id = readd ? removed.id : this.nextMemberId++;
       cluster.start(id, new MemoryNodeStorage(clock), this.c.app.initialDisk());
-      propose([{ type: ConfChangeType.AddLearner, nodeId: id }], `add learner ${id}`);
+      propose([{ type: ConfChangeType.AddLearner, nodeId: id }], `add learner ${id}`, readd ? 're-add' : 'add-learner');
     }
   }
 
@@ -276,7 +296,7 @@ export class FaultSchedule<I, O, D> {
     network.conditions = PERFECT_NETWORK;
     for (const m of cluster.all()) {
       m.storage.latency = this.c.diskLatency;
-      if (!m.up && !m.removed) cluster.restart(m as SimMember<I, O, D>);
+      if (!m.up && !m.removed) cluster.restart(m);
     }
   }
 }

@@ -32,9 +32,14 @@ export const PERFECT_NETWORK: NetworkConditions = {
 export interface NetworkStats {
   sent: number;
   delivered: number;
+  /** Lost for any reason: dropped by the loss draw, or addressed to a member that is down. */
   lost: number;
+  /** Dropped by the loss draw (the `loss` fault acting). */
+  dropped: number;
   blocked: number;
   duplicated: number;
+  /** Copies given an extra random delay (the `delay` fault acting). */
+  delayed: number;
 }
 
 /**
@@ -44,7 +49,7 @@ export interface NetworkStats {
  */
 export class SimNetwork {
   conditions: NetworkConditions = PERFECT_NETWORK;
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, blocked: 0, duplicated: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, dropped: 0, blocked: 0, duplicated: 0, delayed: 0 };
   private readonly endpoints = new Map<number, (m: Message) => void>();
   /** Blocked directed links "from>to". */
   private readonly blocked = new Set<string>();
@@ -111,15 +116,17 @@ export class SimNetwork {
     const c = this.conditions;
     if (this.rng.chance(c.lossRate)) {
       this.stats.lost++;
+      this.stats.dropped++;
       if (m.type === MessageType.Snap) this.clock.setTimer(c.baseDelayMs, () => this.onSnapshotOutcome(m.from, m.to, false));
       return;
     }
     const copies = this.rng.chance(c.duplicateRate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let i = 0; i < copies; i++) {
-      let delay = c.baseDelayMs + (c.jitterMeanMs > 0 ? this.rng.exponential(c.jitterMeanMs) : 0);
-      if (this.rng.chance(c.longDelayRate)) delay += this.rng.float() * c.longDelayMs;
-      this.clock.setTimer(delay, () => this.deliver(m));
+      let extra = c.jitterMeanMs > 0 ? this.rng.exponential(c.jitterMeanMs) : 0;
+      if (this.rng.chance(c.longDelayRate)) extra += this.rng.float() * c.longDelayMs;
+      if (extra > 0) this.stats.delayed++;
+      this.clock.setTimer(c.baseDelayMs + extra, () => this.deliver(m));
     }
   }
 

@@ -28,8 +28,11 @@ export interface SimulationStats {
   maxTerm: number;
   commitIndex: number;
   snapshotsInstalled: number;
+  /** How often each fault kind acted (scheduled faults that found nothing to act on are not counted). */
   faults: Record<string, number>;
-  messages: { sent: number; delivered: number; lost: number; duplicated: number; blocked: number };
+  /** The same per variant, `kind:variant`: partition shapes, membership actions, transfer outcomes... */
+  faultVariants: Record<string, number>;
+  messages: { sent: number; delivered: number; lost: number; dropped: number; duplicated: number; delayed: number; blocked: number };
   invariantChecks: number;
 }
 
@@ -135,6 +138,7 @@ export class Simulation<I, O, D> {
       diskLatency: this.diskLatency,
       onApplied: (id, index, digest) => this.checker.recordApplied(id, index, digest),
       onEvent: (id, e) => this.onMemberEvent(id, e),
+      counts: this.faultCounts,
     });
     this.faults = new FaultSchedule<I, O, D>({
       clock: this.clock,
@@ -231,7 +235,10 @@ export class Simulation<I, O, D> {
     if (e.type === 'role') this.onRole(id, e.role, e.lead, e.term);
     else if (e.type === 'snapshot-installed') {
       this.snapshotsInstalled++;
+      if (this.has('snapshot')) this.faultCounts.count('snapshot', 'installed');
       this.trace.add(`member ${id} installed snapshot at ${e.index}`);
+    } else if (e.type === 'snapshot') {
+      if (this.has('snapshot')) this.faultCounts.count('snapshot', 'taken');
     } else if (e.type === 'fatal') this.trace.add(`member ${id} FATAL ${e.error.message}`);
   }
 
@@ -377,6 +384,14 @@ export class Simulation<I, O, D> {
     const history = this.clients.history;
     const count = (s: string) => history.filter((o) => o.status === s).length;
     const n = this.network.stats;
+    // The network's faults act message by message: count what their draws did.
+    const faults = { ...this.faultCounts.byKind };
+    const ambient: Array<[FaultKind, number]> = [
+      ['delay', n.delayed],
+      ['loss', n.dropped],
+      ['duplicate', n.duplicated],
+    ];
+    for (const [kind, count] of ambient) if (count > 0) faults[kind] = count;
     return {
       virtualMs: this.clock.now(),
       operations: history.length,
@@ -387,8 +402,9 @@ export class Simulation<I, O, D> {
       maxTerm,
       commitIndex: commit,
       snapshotsInstalled: this.snapshotsInstalled,
-      faults: { ...this.faultCounts.byKind },
-      messages: { sent: n.sent, delivered: n.delivered, lost: n.lost, duplicated: n.duplicated, blocked: n.blocked },
+      faults,
+      faultVariants: { ...this.faultCounts.byVariant },
+      messages: { sent: n.sent, delivered: n.delivered, lost: n.lost, dropped: n.dropped, duplicated: n.duplicated, delayed: n.delayed, blocked: n.blocked },
       invariantChecks: this.checker.checks,
     };
   }
