@@ -24,7 +24,10 @@ export interface SimApplication<Input, Output, Disk> {
    * `onDemandSnapshots`, a state machine that updates `disk` atomically
    * with its applied index (as it must) implements `compactableIndex` with
    * that index: the log is then compacted without snapshots, and snapshots
-   * are built only when a follower needs one.
+   * are built only when a follower needs one. When `storage`'s log starts
+   * past `disk` (a founding member's bootstrap snapshot, or a crash between
+   * storing a snapshot and restoring it), the state machine must first
+   * restore `storage.snapshot()`, as a real application does on restart.
    */
   createStateMachine(disk: Disk, storage: MemoryNodeStorage, options?: { onDemandSnapshots: boolean }): SimStateMachine<Input, Output>;
   /** The proposal payload for a write. */

@@ -26,6 +26,11 @@ export class KvStateMachine implements SimStateMachine<KvInput, KvOutput> {
     onDemandSnapshots = false,
   ) {
     if (onDemandSnapshots) this.compactableIndex = () => this.disk.applied;
+    // The log may start past the state (a founding member's bootstrap
+    // snapshot, or a crash between storing a snapshot from the leader and
+    // restoring it): catch up from the stored snapshot before serving, as a
+    // real application does on restart.
+    if (disk.applied < storage.firstIndex() - 1) this.restore(storage.snapshot());
   }
 
   appliedIndex(): number {
@@ -87,6 +92,10 @@ export class KvStateMachine implements SimStateMachine<KvInput, KvOutput> {
   }
 
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
+    this.restore(snapshot);
+  }
+
+  private restore(snapshot: Snapshot): void {
     // Empty data is the bootstrap snapshot: the initial, empty state.
     const text = snapshot.data.length > 0 ? decoder.decode(snapshot.data) : '{"data":[],"dedup":null}';
     const body = JSON.parse(text) as { data: Array<[string, string]>; dedup: DeduplicatorState | null };
