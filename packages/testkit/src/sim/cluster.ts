@@ -46,6 +46,8 @@ export interface SimClusterSettings<I, O, D> {
   onEvent: (id: number, event: RaftNodeEvent) => void;
   /** Where a drifting clock is counted as the `skew` fault acting. */
   counts: FaultCounts;
+  /** Called with each new process before it starts (to observe its core). */
+  onProcess?: (member: SimMember<I, O, D>) => void;
 }
 
 /**
@@ -105,6 +107,7 @@ export class SimCluster<I, O, D> {
       removed: false,
     };
     this.members.set(id, m);
+    s.onProcess?.(m);
     s.network.attach(id, (msg) => m.node.receive([msg]));
     node.start();
     return m;

@@ -116,7 +116,7 @@ describe('the simulator bites', () => {
   const expected: Record<string, RegExp> = {
     'double-vote': /one vote per term|election safety/,
     'vote-without-log-check': /leader completeness|committed entries never change|state machine safety|member failure|linearizability/,
-    'ack-before-persist': /committed entries never change|member failure|state machine safety|linearizability|leader completeness/,
+    'ack-before-persist': /committed entries exist on a quorum|committed entries never change|member failure|state machine safety|linearizability|leader completeness/,
     'stale-follower-reads': /linearizability/,
   };
   // The faults that expose each broken rule (by default, all of them). An
