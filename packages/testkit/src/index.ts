@@ -18,7 +18,7 @@ export {
 } from './sim/simulation.js';
 export type { SimApplication, SimStateMachine } from './sim/application.js';
 export { kvApplication, KvStateMachine, type KvDisk, type KvWorkloadOptions } from './sim/kv-application.js';
-export { SimNetwork, PERFECT_NETWORK, type NetworkConditions, type NetworkStats } from './sim/network.js';
+export { SimNetwork, PERFECT_NETWORK, LATE_MS, MAX_TAIL_DELAY_MS, type NetworkConditions, type NetworkStats } from './sim/network.js';
 export { InvariantChecker, InvariantViolation, type ObservedMember } from './sim/invariants.js';
 export { type CommitDecision, type DurableLogOf } from './sim/commit-quorum.js';
 export { type LogView } from './sim/log-matching.js';

@@ -18,7 +18,7 @@ import {
 } from '@raftkit/core';
 import { MemoryNodeStorage, VirtualClock } from '@raftkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { SimNetwork } from '../sim/network.js';
+import { PERFECT_NETWORK, SimNetwork } from '../sim/network.js';
 import { Rng } from '../sim/rng.js';
 
 /** A state machine that records the order in which proposals are applied. */
@@ -56,7 +56,7 @@ describe('the Paxos scenario of the origin', () => {
     const rng = new Rng(1000);
     const network = new SimNetwork(clock, rng);
     // A message pump that delays and reorders: every message waits 1-40 ms, some far longer.
-    network.conditions = { baseDelayMs: 1, jitterMeanMs: 8, longDelayRate: 0.05, longDelayMs: 150, lossRate: 0, duplicateRate: 0 };
+    network.conditions = { ...PERFECT_NETWORK, baseDelayMs: 1, jitterMeanMs: 8, longDelayRate: 0.05, longDelayMs: 150 };
     const ids = [1, 2, 3, 4, 5];
     const members = new Map<number, { storage: MemoryNodeStorage; sm: OrderLog; node: RaftNode<number> }>();
     const start = (id: number, storage: MemoryNodeStorage, disk: OrderLog['disk']) => {

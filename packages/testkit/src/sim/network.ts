@@ -10,8 +10,20 @@ export interface NetworkConditions {
   jitterMeanMs: number;
   /** Probability that a message is held back much longer (strong reordering). */
   longDelayRate: number;
-  /** Extra delay of a held-back message. */
+  /** Extra delay of a held-back message (uniform up to this). */
   longDelayMs: number;
+  /**
+   * Probability that a message takes a heavy-tailed detour (a congested
+   * link, a GC pause, a retransmission): an extra delay drawn from a Pareto
+   * distribution, most often tens of milliseconds, now and then several
+   * hundred, longer than an election, so a message of an old term arrives
+   * after the cluster moved on. Capped at {@link MAX_TAIL_DELAY_MS}.
+   */
+  tailRate: number;
+  /** Scale (minimum) of the heavy-tailed delay, ms. */
+  tailScaleMs: number;
+  /** Shape of the heavy-tailed delay (Pareto alpha; smaller is heavier; 1-2 is realistic). */
+  tailShape: number;
   /** Probability that a message is lost. */
   lossRate: number;
   /** Probability that a message is delivered twice. */
@@ -24,6 +36,9 @@ export const PERFECT_NETWORK: NetworkConditions = {
   jitterMeanMs: 0,
   longDelayRate: 0,
   longDelayMs: 0,
+  tailRate: 0,
+  tailScaleMs: 0,
+  tailShape: 1,
   lossRate: 0,
   duplicateRate: 0,
 };
@@ -40,7 +55,17 @@ export interface NetworkStats {
   duplicated: number;
   /** Copies given an extra random delay (the `delay` fault acting). */
   delayed: number;
+  /** Copies delayed longer than {@link LATE_MS} (an election timeout): they may arrive after elections. */
+  late: number;
+  /** The longest delay given to a message, ms. */
+  maxDelayMs: number;
 }
+
+/** The longest heavy-tailed delay. */
+export const MAX_TAIL_DELAY_MS = 2000;
+
+/** A message delayed longer than the minimum election timeout (at the default tick) counts as late. */
+export const LATE_MS = 100;
 
 /**
  * Delivers messages between simulated members on the virtual clock, with
@@ -49,7 +74,7 @@ export interface NetworkStats {
  */
 export class SimNetwork {
   conditions: NetworkConditions = PERFECT_NETWORK;
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, dropped: 0, blocked: 0, duplicated: 0, delayed: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, dropped: 0, blocked: 0, duplicated: 0, delayed: 0, late: 0, maxDelayMs: 0 };
   private readonly endpoints = new Map<number, (m: Message) => void>();
   /** Blocked directed links "from>to". */
   private readonly blocked = new Set<string>();
@@ -125,7 +150,10 @@ export class SimNetwork {
     for (let i = 0; i < copies; i++) {
       let extra = c.jitterMeanMs > 0 ? this.rng.exponential(c.jitterMeanMs) : 0;
       if (this.rng.chance(c.longDelayRate)) extra += this.rng.float() * c.longDelayMs;
+      if (this.rng.chance(c.tailRate)) extra += Math.min(MAX_TAIL_DELAY_MS, this.rng.pareto(c.tailScaleMs, c.tailShape));
       if (extra > 0) this.stats.delayed++;
+      if (extra > LATE_MS) this.stats.late++;
+      this.stats.maxDelayMs = Math.max(this.stats.maxDelayMs, c.baseDelayMs + extra);
       this.clock.setTimer(c.baseDelayMs + extra, () => this.deliver(m));
     }
   }

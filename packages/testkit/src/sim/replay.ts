@@ -10,7 +10,17 @@ import { BREAKABLE_RULES, type BreakableRule } from './break-rules.js';
 import type { NetworkConditions } from './network.js';
 import { ALL_FAULTS, type FaultKind, SIM_DEFAULTS, type SimRaftOverrides, type SimulationOptions } from './options.js';
 
-const NETWORK_KEYS: ReadonlyArray<keyof NetworkConditions> = ['baseDelayMs', 'jitterMeanMs', 'longDelayRate', 'longDelayMs', 'lossRate', 'duplicateRate'];
+const NETWORK_KEYS: ReadonlyArray<keyof NetworkConditions> = [
+  'baseDelayMs',
+  'jitterMeanMs',
+  'longDelayRate',
+  'longDelayMs',
+  'tailRate',
+  'tailScaleMs',
+  'tailShape',
+  'lossRate',
+  'duplicateRate',
+];
 const RAFT_KEYS: ReadonlyArray<keyof SimRaftOverrides> = ['maxSizePerMsg', 'maxInflightMsgs', 'preVote', 'checkQuorum'];
 
 /** The flags of one run, as `node:util` parseArgs takes them. */

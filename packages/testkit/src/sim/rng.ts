@@ -37,6 +37,14 @@ export class Rng {
     return -Math.log(1 - this.next()) * mean;
   }
 
+  /**
+   * A Pareto-distributed number: at least `scale`, with a tail that falls
+   * off as x^-shape (heavy: rare values far above the typical one).
+   */
+  pareto(scale: number, shape: number): number {
+    return scale / Math.pow(1 - this.next(), 1 / shape);
+  }
+
   /** A child generator for an independent stream of choices. */
   fork(): Rng {
     return new Rng(Math.floor(this.next() * 2 ** 32));

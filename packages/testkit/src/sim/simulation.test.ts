@@ -19,6 +19,8 @@ describe('simulator', () => {
   it(`passes ${CI_SEEDS} seeds with every fault kind, and every fault acts`, async () => {
     let ops = 0;
     let elections = 0;
+    let late = 0;
+    let longest = 0;
     const faults: Record<string, number> = {};
     const variants: Record<string, number> = {};
     const add = (into: Record<string, number>, from: Record<string, number>) => {
@@ -29,6 +31,8 @@ describe('simulator', () => {
       expectPass(r);
       ops += r.stats.ok;
       elections += r.stats.elections;
+      late += r.stats.messages.late;
+      longest = Math.max(longest, r.stats.messages.maxDelayMs);
       add(faults, r.stats.faults);
       add(variants, r.stats.faultVariants);
     }
@@ -41,6 +45,9 @@ describe('simulator', () => {
     for (const shape of PARTITION_SHAPES) expect(variants[`partition:${shape}`] ?? 0, shape).toBeGreaterThan(0);
     for (const action of MEMBERSHIP_ACTIONS) expect(variants[`membership:${action}`] ?? 0, action).toBeGreaterThan(0);
     for (const v of ['snapshot:taken', 'snapshot:installed', 'transfer:completed', 'crash:leader']) expect(variants[v] ?? 0, v).toBeGreaterThan(0);
+    // The heavy tail of delays must reach past elections: messages of old terms arrive late.
+    expect(late).toBeGreaterThan(CI_SEEDS);
+    expect(longest).toBeGreaterThan(300);
     for (const v of ['isolate-new-leader', 'crash-new-leader', 'isolate-on-commit']) expect(variants[`leader-churn:${v}`] ?? 0, v).toBeGreaterThan(0);
   }, 300_000);
 

@@ -9,7 +9,7 @@ import { FaultSchedule } from './faults.js';
 import { observeCore } from './core-observer.js';
 import { InvariantChecker, InvariantViolation, type ObservedMember } from './invariants.js';
 import { kvApplication } from './kv-application.js';
-import { type NetworkConditions, SimNetwork } from './network.js';
+import { type NetworkConditions, type NetworkStats, SimNetwork } from './network.js';
 import { ALL_FAULTS, type FaultKind, type ResolvedSimulationOptions, SIM_DEFAULTS, type SimulationOptions } from './options.js';
 import { replayCommand } from './replay.js';
 import { Rng } from './rng.js';
@@ -33,7 +33,7 @@ export interface SimulationStats {
   faults: Record<string, number>;
   /** The same per variant, `kind:variant`: partition shapes, membership actions, transfer outcomes... */
   faultVariants: Record<string, number>;
-  messages: { sent: number; delivered: number; lost: number; dropped: number; duplicated: number; delayed: number; blocked: number };
+  messages: NetworkStats;
   invariantChecks: number;
 }
 
@@ -184,6 +184,11 @@ export class Simulation<I, O, D> {
       jitterMeanMs: this.has('delay') ? this.rng.float() * 3 : 0,
       longDelayRate: this.has('delay') ? 0.02 : 0,
       longDelayMs: 60,
+      // A heavy tail: about one message in a hundred takes a detour of tens
+      // of milliseconds, and a few per run several hundred (beyond an election).
+      tailRate: this.has('delay') ? 0.005 + this.rng.float() * 0.02 : 0,
+      tailScaleMs: 10 + this.rng.float() * 20,
+      tailShape: 1.1 + this.rng.float() * 0.4,
       lossRate: this.has('loss') ? this.rng.float() * 0.08 : 0,
       duplicateRate: this.has('duplicate') ? this.rng.float() * 0.05 : 0,
     };
@@ -424,7 +429,7 @@ export class Simulation<I, O, D> {
       snapshotsInstalled: this.snapshotsInstalled,
       faults,
       faultVariants: { ...this.faultCounts.byVariant },
-      messages: { sent: n.sent, delivered: n.delivered, lost: n.lost, dropped: n.dropped, duplicated: n.duplicated, delayed: n.delayed, blocked: n.blocked },
+      messages: { ...n },
       invariantChecks: this.checker.checks,
     };
   }
