@@ -41,7 +41,7 @@ async function runWorker(): Promise<void> {
   for (const seed of task.seeds) {
     const result = await runSimulation({ ...task.options, seed });
     // Keep only what the parent prints: the trace of a passing run is not needed.
-    const slim: SimulationResult = { ...result, trace: result.ok ? [] : result.trace.slice(-200) };
+    const slim: SimulationResult = { ...result, trace: result.ok ? [] : result.trace.slice(-200), history: [] };
     process.send!({ type: 'result', result: slim } satisfies WorkerMessage);
   }
   process.send!({ type: 'done' } satisfies WorkerMessage);

@@ -38,6 +38,12 @@ export interface SimApplication<Input, Output, Disk> {
   nextInput(rng: Rng, client: number): Input;
   /** A write and a read that show the cluster serves requests again (the liveness probe). */
   probe(): { write: Input; read: Input };
+  /**
+   * Reads that together observe the whole state. Once the cluster has
+   * converged they are made through every member, linearizably, and join
+   * the history: every acknowledged write must still be there at the end.
+   */
+  finalReads?(): Input[];
   /** The sequential specification for the linearizability check. */
   readonly model: Model<unknown, Input, Output>;
 }

@@ -128,6 +128,7 @@ export function kvApplication(options: KvWorkloadOptions = {}): SimApplication<K
     encode: (input) => encoder.encode(JSON.stringify(input)),
     isRead: (input) => input.op === 'read',
     probe: () => ({ write: { op: 'write', key: 'k0', value: `probe-${counter++}` }, read: { op: 'read', key: 'k0' } }),
+    finalReads: () => Array.from({ length: keys }, (_, k): KvInput => ({ op: 'read', key: `k${k}` })),
     nextInput: (rng: Rng, client: number): KvInput => {
       const key = `k${rng.int(0, keys)}`;
       if (rng.chance(readRatio)) return { op: 'read', key };

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BREAKABLE_RULES } from './break-rules.js';
+import type { KvInput } from '../linearizability/kv-model.js';
 import { MEMBERSHIP_ACTIONS, PARTITION_SHAPES } from './faults.js';
+import { kvApplication } from './kv-application.js';
 import { optionsFromReplayCommand } from './replay.js';
 import { ALL_FAULTS, type FaultKind, type SimulationOptions, replayCommand, runSimulation } from './simulation.js';
 
@@ -70,8 +72,45 @@ describe('simulator', () => {
     expect(a.trace.length).toBeGreaterThan(1000);
     expect(b.trace).toEqual(a.trace);
     expect(b.stats).toEqual(a.stats);
+    // The client history too, attempt for attempt; and the trace shows it.
+    expect(a.history.length).toBeGreaterThan(100);
+    expect(b.history).toEqual(a.history);
+    expect(a.trace.filter((l) => / client \d+ #\d+ invoke /.test(l)).length).toBeGreaterThan(100);
+    expect(a.trace.filter((l) => / client \d+ #\d+ (ok|failed|unknown)/.test(l)).length).toBeGreaterThan(100);
     const c = await runSimulation({ seed: 4243, trace: 'messages' });
     expect(c.trace).not.toEqual(a.trace);
+  }, 60_000);
+
+  it('retries like a real client: a retried write is a new proposal, applied once per attempt', async () => {
+    // Record what every member applies: each write's value and the proposal that carried it.
+    const base = kvApplication();
+    const applied = new Map<number, { value: string; proposal: string }>();
+    const app: typeof base = {
+      ...base,
+      createStateMachine: (disk, storage, options) => {
+        const sm = base.createStateMachine(disk, storage, options);
+        const apply = sm.apply.bind(sm);
+        sm.apply = (entries) => {
+          for (const e of entries) {
+            const op = e.kind === 'normal' && e.proposal ? (JSON.parse(new TextDecoder().decode(e.payload)) as KvInput) : undefined;
+            if (op?.op === 'write') applied.set(e.index, { value: op.value, proposal: `${e.proposal!.member}/${e.proposal!.epoch}/${e.proposal!.seq}` });
+          }
+          return apply(entries);
+        };
+        return sm;
+      },
+    };
+    const r = await runSimulation({ seed: 5, app });
+    expectPass(r);
+    const proposalsPerValue = new Map<string, Set<string>>();
+    for (const { value, proposal } of applied.values()) proposalsPerValue.set(value, (proposalsPerValue.get(value) ?? new Set()).add(proposal));
+    // Write values are unique per operation: one applied by two proposals is an
+    // attempt whose outcome was unknown taking effect, and its retry too.
+    expect([...proposalsPerValue.values()].some((ps) => ps.size > 1)).toBe(true);
+    // Retried attempts are in the history as operations of their own.
+    const attempts = new Map<string, number>();
+    for (const op of r.history) attempts.set(JSON.stringify([op.client, op.input]), (attempts.get(JSON.stringify([op.client, op.input])) ?? 0) + 1);
+    expect([...attempts.values()].some((n) => n > 1)).toBe(true);
   }, 60_000);
 
   it('prints the command that replays a run, with every option that is not the default', () => {
@@ -111,6 +150,7 @@ describe('simulator', () => {
       const b = await runSimulation({ ...replayed, trace: 'messages' });
       expect(b.trace.length).toBeGreaterThan(500);
       expect(b.trace).toEqual(a.trace);
+      expect(b.history).toEqual(a.history);
       expect(b.ok).toBe(a.ok);
       expect(b.violation).toEqual(a.violation);
       expect(b.replay).toBe(a.replay);

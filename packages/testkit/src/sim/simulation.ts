@@ -1,6 +1,7 @@
 import { type RaftNodeEvent, StateRole } from '@raftkit/core';
 import { MemoryNodeStorage, VirtualClock, flushMicrotasks } from '@raftkit/core/testing';
 import { checkLinearizability } from '../linearizability/check.js';
+import type { Operation } from '../linearizability/history.js';
 import type { SimApplication } from './application.js';
 import { ClientWorkload } from './clients.js';
 import { SimCluster, type SimMember } from './cluster.js';
@@ -46,6 +47,8 @@ export interface SimulationResult {
   stats: SimulationStats;
   /** The readable event trace, when requested (always filled for failing runs). */
   trace: string[];
+  /** The client history the linearizability check judged (every attempt of every client, the probe and the final reads). */
+  history: Array<Operation<unknown, unknown>>;
   /** The one-line command that replays this run. */
   replay: string;
 }
@@ -213,8 +216,12 @@ export class Simulation<I, O, D> {
       await this.checkLiveness();
       kind = 'convergence';
       await this.checkConvergence();
-      kind = 'linearizability';
+      // Clients still retrying must finish before the final reads, which
+      // must see every write that can still take effect.
       await this.settle(clientsDone, 30_000);
+      kind = 'liveness';
+      await this.readEverything();
+      kind = 'linearizability';
       this.checkHistory();
     } catch (e) {
       this.violation = e instanceof InvariantViolation ? e : new InvariantViolation(kind, (e as Error).stack ?? String(e));
@@ -222,17 +229,18 @@ export class Simulation<I, O, D> {
       this.cluster.haltAll();
     }
     const v = this.violation;
+    if (v) this.trace.add(`VIOLATION ${v.message}`);
+    // Copies: the halted members' abandoned requests still settle after the
+    // run (and would add lines), and the result must be what the run was.
     const result: SimulationResult = {
       seed: this.seed,
       ok: !v,
       stats: this.stats(),
-      trace: v || this.opts.trace ? this.trace.lines : [],
+      trace: v || this.opts.trace ? [...this.trace.lines] : [],
+      history: [...this.clients.history] as Array<Operation<unknown, unknown>>,
       replay: replayCommand(this.given as SimulationOptions<unknown, unknown, unknown>),
     };
-    if (v) {
-      result.violation = { kind: v.property, message: v.message };
-      this.trace.add(`VIOLATION ${v.message}`);
-    }
+    if (v) result.violation = { kind: v.property, message: v.message };
     return result;
   }
 
@@ -318,8 +326,8 @@ export class Simulation<I, O, D> {
     const served = await this.runUntil(deadline, () => this.cluster.leader() !== undefined);
     if (!served) throw new InvariantViolation('liveness', `no leader within ${this.opts.livenessMs} ms after the faults healed`);
     const probe = this.app.probe();
-    const history = this.clients.history;
     // Retry like a client until a write and a read complete, within the bound.
+    // The probe is a client too: its operations go into the history.
     let wrote = false;
     let read = false;
     while (this.clock.now() < deadline && !(wrote && read)) {
@@ -328,27 +336,36 @@ export class Simulation<I, O, D> {
         await this.runUntil(this.clock.now() + 20);
         continue;
       }
-      // The probe is a client too: its operations go into the history.
-      const invoke = this.clock.now();
-      const input = wrote ? probe.read : probe.write;
-      const isRead = wrote;
-      const p = (isRead ? leader.node.read().then(() => leader.sm.read(input)) : leader.node.propose(this.app.encode(input))).then(
-        (output) => {
-          history.push({ client: 0, invoke, complete: this.clock.now(), status: 'ok', input, output });
-          return true;
-        },
-        () => {
-          history.push({ client: 0, invoke, complete: this.clock.now(), status: isRead ? 'failed' : 'unknown', input });
-          return false;
-        },
-      );
-      const ok = await this.settle(p, Math.max(1, deadline - this.clock.now()));
+      const attempt = this.clients.attempt('probe', leader, wrote ? probe.read : probe.write, { note: ' (liveness probe)' });
+      const ok = (await this.settle(attempt, Math.max(1, deadline - this.clock.now())))?.status === 'ok';
       if (ok && !wrote) wrote = true;
       else if (ok) read = true;
       else await this.runUntil(this.clock.now() + 20);
     }
     if (!(wrote && read)) throw new InvariantViolation('liveness', `no write and read completed within ${this.opts.livenessMs} ms after the faults healed`);
     this.trace.add('liveness: a write and a read completed after healing');
+  }
+
+  /**
+   * Every acknowledged write is durable at the end: once converged, the
+   * application's final reads are made through every member, by the
+   * linearizable read path, and join the history for the final check.
+   */
+  private async readEverything(): Promise<void> {
+    const inputs = this.app.finalReads?.() ?? [];
+    for (const m of this.convergenceMembers()) {
+      for (const input of inputs) {
+        const deadline = this.clock.now() + this.opts.livenessMs;
+        let ok = false;
+        while (!ok && this.clock.now() < deadline) {
+          const attempt = this.clients.attempt('final', m, input, { note: ' (final read)' });
+          ok = (await this.settle(attempt, Math.max(1, deadline - this.clock.now())))?.status === 'ok';
+          if (!ok) await this.runUntil(this.clock.now() + 20);
+        }
+        if (!ok) throw new InvariantViolation('liveness', `member ${m.id} served no final read of ${JSON.stringify(input)} within ${this.opts.livenessMs} ms`);
+      }
+    }
+    this.trace.add(`final reads: ${inputs.length} through each of ${this.convergenceMembers().length} members`);
   }
 
   private convergenceMembers(): SimMember<I, O, D>[] {
@@ -391,7 +408,9 @@ export class Simulation<I, O, D> {
   }
 
   private checkHistory(): void {
-    const result = checkLinearizability(this.app.model, this.clients.history, { timeoutMs: 20_000 });
+    // A step budget only (the checker's default), never a wall-clock limit:
+    // a seed must get the same verdict on every machine, however loaded.
+    const result = checkLinearizability(this.app.model, this.clients.history);
     if (result.ok) return;
     if (result.outcome === 'timeout') throw new InvariantViolation('linearizability', `the check could not decide: ${result.explanation}`);
     throw new InvariantViolation('linearizability', result.explanation);
