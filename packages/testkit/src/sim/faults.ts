@@ -1,7 +1,7 @@
-import { ConfChangeTransition, ConfChangeType } from '@raftkit/core';
+import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType } from '@raftkit/core';
 import { MemoryNodeStorage, type VirtualClock } from '@raftkit/core/testing';
 import type { SimApplication } from './application.js';
-import type { SimCluster } from './cluster.js';
+import type { SimCluster, SimMember } from './cluster.js';
 import type { FaultCounts } from './fault-counts.js';
 import { PERFECT_NETWORK, type SimNetwork } from './network.js';
 import type { FaultKind } from './options.js';
@@ -31,7 +31,7 @@ export interface FaultContext<I, O, D> {
 export const PARTITION_SHAPES = ['isolate-leader', 'split', 'bridge', 'one-way', 'flapping'] as const;
 
 /** What a `membership` fault does. */
-export const MEMBERSHIP_ACTIONS = ['add-learner', 're-add', 'promote', 'remove'] as const;
+export const MEMBERSHIP_ACTIONS = ['add-learner', 're-add', 'promote', 'remove', 'replace-joint'] as const;
 
 /** Fault kinds that are conditions of the whole run rather than scheduled events. */
 const AMBIENT_FAULTS: readonly FaultKind[] = ['delay', 'loss', 'duplicate', 'skew', 'snapshot', 'leader-churn'];
@@ -246,46 +246,159 @@ export class FaultSchedule<I, O, D> {
     });
   }
 
+  /**
+   * A membership change chosen from the current configuration. Changes
+   * come in an operator's sequences too: a learner that was added is often
+   * promoted (or swapped in for a voter) once it had time to catch up, and
+   * a member that was removed is sometimes added back under its id with
+   * empty storage.
+   */
   private injectMembershipChange(): void {
-    const { rng, cluster, clock, trace } = this.c;
+    const { rng, cluster } = this.c;
     const leader = cluster.leader();
     if (!leader) return;
-    const raft = leader.node.raw.raft;
-    const voters = raft.trk.voterIds();
-    const learners = raft.trk.learnerIds();
-    // Counted once applied: a change refused (another one pending, no longer leader) did nothing.
-    const propose = (changes: Array<{ type: ConfChangeType; nodeId: number }>, what: string, action: (typeof MEMBERSHIP_ACTIONS)[number]): void => {
-      trace.add(`fault: membership ${what}`);
-      leader.node
-        .proposeConfChange({ transition: ConfChangeTransition.Auto, changes, context: new Uint8Array() })
-        .then(() => {
-          this.c.counts.count('membership', action);
-          trace.add(`membership ${what} applied on ${leader.id}`);
-        })
-        .catch((e: Error) => trace.add(`membership ${what} not done: ${e.message}`));
-    };
-    if (learners.length > 0 && rng.chance(0.7) && voters.length < 5) {
-      const id = rng.pick(learners);
-      propose([{ type: ConfChangeType.AddVoter, nodeId: id }], `promote learner ${id}`, 'promote');
-    } else if (voters.length > 3 && rng.chance(0.5)) {
-      const id = rng.pick(voters);
-      propose([{ type: ConfChangeType.RemoveNode, nodeId: id }], `remove ${id}`, 'remove');
-      // Decommission the process once the removal has had time to commit.
-      clock.setTimer(300, () => {
-        const m = cluster.get(id);
-        if (!m || cluster.voters().includes(id)) return;
+    const voters = leader.node.raw.raft.trk.voterIds();
+    const learners = leader.node.raw.raft.trk.learnerIds();
+    if (learners.length > 0 && voters.length >= 3 && rng.chance(0.3)) this.replaceVoter(rng.pick(learners), rng.pick(voters));
+    else if (learners.length > 0 && rng.chance(0.6) && voters.length < 5) this.promote(rng.pick(learners));
+    else if (voters.length > 3 && rng.chance(0.5)) this.removeVoter(rng.pick(voters));
+    else if (voters.length + learners.length < 6) this.addLearner();
+  }
+
+  /** Adds a learner: a removed member under its id with empty storage, or a new one. */
+  private addLearner(): void {
+    const { rng, cluster, clock } = this.c;
+    const leader = cluster.leader();
+    if (!leader) return;
+    const removed = cluster.all().find((m) => m.removed);
+    const readd = removed !== undefined && rng.chance(0.6);
+    const id = readd ? removed.id : this.nextMemberId++;
+    cluster.start(id, new MemoryNodeStorage(clock), this.c.app.initialDisk());
+    this.proposeConfChange(leader, [{ type: ConfChangeType.AddLearner, nodeId: id }], ConfChangeTransition.Auto, `add learner ${id}`, readd ? 're-add' : 'add-learner', () => {
+      // Once it has caught up a little: promote it, or swap it in for a voter.
+      if (!rng.chance(0.7)) return;
+      const swap = rng.chance(0.4);
+      this.later(100 + rng.exponential(200), () => {
+        const voters = cluster.leader()?.node.raw.raft.trk.voterIds() ?? [];
+        if (swap && voters.length >= 3) this.replaceVoter(id, rng.pick(voters));
+        else if (voters.length < 5) this.promote(id);
+      });
+    });
+  }
+
+  private promote(id: number): void {
+    const leader = this.c.cluster.leader();
+    if (!leader || !leader.node.raw.raft.trk.learnerIds().includes(id)) return;
+    this.proposeConfChange(leader, [{ type: ConfChangeType.AddVoter, nodeId: id }], ConfChangeTransition.Auto, `promote learner ${id}`, 'promote');
+  }
+
+  private removeVoter(id: number): void {
+    const leader = this.c.cluster.leader();
+    if (!leader) return;
+    this.proposeConfChange(leader, [{ type: ConfChangeType.RemoveNode, nodeId: id }], ConfChangeTransition.Auto, `remove ${id}`, 'remove', () => {
+      // Sometimes the operator changes their mind: the member comes back, with empty storage.
+      if (this.c.rng.chance(0.4)) this.later(200 + this.c.rng.exponential(200), () => this.addLearner());
+    });
+    this.decommissionOnceRemoved(id);
+  }
+
+  /**
+   * Replaces voter `remove` (perhaps the leader) by learner `add` in one
+   * change, through a joint configuration (thesis §4.3) that is left
+   * automatically; half the time the leader changes right after the joint
+   * configuration is entered.
+   */
+  private replaceVoter(add: number, remove: number): void {
+    const { rng, cluster } = this.c;
+    const leader = cluster.leader();
+    if (!leader || !leader.node.raw.raft.trk.learnerIds().includes(add)) return;
+    const transition = rng.chance(0.5) ? ConfChangeTransition.Auto : ConfChangeTransition.JointImplicit;
+    const changes = [
+      { type: ConfChangeType.AddVoter, nodeId: add },
+      { type: ConfChangeType.RemoveNode, nodeId: remove },
+    ];
+    const midJoint = rng.chance(0.5);
+    this.proposeConfChange(leader, changes, transition, `replace ${remove} by ${add} (joint)`, 'replace-joint', () => {
+      if (midJoint) this.changeLeaderMidJoint();
+    });
+    this.decommissionOnceRemoved(remove);
+  }
+
+  /** Runs `fn` after `ms`, unless the fault phase is over by then. */
+  private later(ms: number, fn: () => void): void {
+    this.c.clock.setTimer(ms, () => {
+      if (this.c.clock.now() < this.c.durationMs) fn();
+    });
+  }
+
+  /**
+   * Proposes a membership change through `leader`. It is counted once
+   * applied there: a change refused (another one pending, no longer leader)
+   * did nothing.
+   */
+  private proposeConfChange(
+    leader: SimMember<I, O, D>,
+    changes: ConfChangeSingle[],
+    transition: ConfChangeTransition,
+    what: string,
+    action: (typeof MEMBERSHIP_ACTIONS)[number],
+    onApplied?: () => void,
+  ): void {
+    const { trace } = this.c;
+    trace.add(`fault: membership ${what}`);
+    leader.node.proposeConfChange({ transition, changes, context: new Uint8Array() }).then(
+      () => {
+        this.c.counts.count('membership', action);
+        trace.add(`membership ${what} applied on ${leader.id}`);
+        onApplied?.();
+      },
+      (e: Error) => trace.add(`membership ${what} not done: ${e.message}`),
+    );
+  }
+
+  /**
+   * Right after a joint configuration was entered, the leader changes:
+   * it crashes, or hands leadership to another voter. Whoever leads next
+   * must leave the joint configuration on its own (auto-leave), which the
+   * convergence check requires.
+   */
+  private changeLeaderMidJoint(): void {
+    const { cluster, clock, rng, trace } = this.c;
+    const leader = cluster.leader();
+    if (!leader || clock.now() >= this.c.durationMs || !leader.node.raw.raft.trk.config.voters.isJoint) return;
+    const others = leader.node.raw.raft.trk.voterIds().filter((id) => id !== leader.id && cluster.get(id)?.up);
+    this.c.counts.outcome('membership', 'leader-change-mid-joint');
+    if (others.length > 0 && rng.chance(0.5)) {
+      const to = rng.pick(others);
+      trace.add(`fault: mid-joint transfer of leadership ${leader.id} -> ${to}`);
+      leader.node.transferLeadership(to, 500).catch((e: Error) => trace.add(`mid-joint transfer to ${to} failed: ${e.message}`));
+      return;
+    }
+    trace.add(`fault: crash leader ${leader.id} mid-joint`);
+    cluster.crash(leader);
+    clock.setTimer(20 + rng.exponential(200), () => {
+      trace.add(`fault: restart member ${leader.id}`);
+      cluster.restart(leader);
+    });
+  }
+
+  /** Stops a member's process once it is out of the configuration (checked every 100 ms until the faults end). */
+  private decommissionOnceRemoved(id: number): void {
+    const { cluster, clock, trace } = this.c;
+    const check = (): void => {
+      const m = cluster.get(id);
+      if (!m || m.removed) return;
+      const leader = cluster.leader();
+      const trk = leader?.node.raw.raft.trk;
+      if (trk && !trk.voterIds().includes(id) && !trk.learnerIds().includes(id)) {
         trace.add(`member ${id} decommissioned`);
         m.removed = true;
         if (m.up) cluster.crash(m);
-      });
-    } else if (voters.length + learners.length < 6) {
-      // Re-add a removed member under its id with empty storage, or add a new one.
-      const removed = cluster.all().find((m) => m.removed);
-      const readd = removed !== undefined && rng.chance(0.5);
-      const id = readd ? removed.id : this.nextMemberId++;
-      cluster.start(id, new MemoryNodeStorage(clock), this.c.app.initialDisk());
-      propose([{ type: ConfChangeType.AddLearner, nodeId: id }], `add learner ${id}`, readd ? 're-add' : 'add-learner');
-    }
+        return;
+      }
+      if (clock.now() < this.c.durationMs) clock.setTimer(100, check);
+    };
+    clock.setTimer(100, check);
   }
 
   /** Ends every fault: heals the network, makes it perfect, repairs disks and restarts crashed members. */

@@ -46,7 +46,7 @@ describe('simulator', () => {
     for (const f of ALL_FAULTS) expect(faults[f] ?? 0, f).toBeGreaterThan(0);
     for (const shape of PARTITION_SHAPES) expect(variants[`partition:${shape}`] ?? 0, shape).toBeGreaterThan(0);
     for (const action of MEMBERSHIP_ACTIONS) expect(variants[`membership:${action}`] ?? 0, action).toBeGreaterThan(0);
-    for (const v of ['snapshot:taken', 'snapshot:installed', 'transfer:completed', 'crash:leader']) expect(variants[v] ?? 0, v).toBeGreaterThan(0);
+    for (const v of ['snapshot:taken', 'snapshot:installed', 'transfer:completed', 'crash:leader', 'membership:leader-change-mid-joint']) expect(variants[v] ?? 0, v).toBeGreaterThan(0);
     // The heavy tail of delays must reach past elections: messages of old terms arrive late.
     expect(late).toBeGreaterThan(CI_SEEDS);
     expect(longest).toBeGreaterThan(300);

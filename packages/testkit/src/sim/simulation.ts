@@ -377,7 +377,8 @@ export class Simulation<I, O, D> {
   /**
    * Once the faults stop, every member still in the configuration must
    * catch up: apply everything the leader committed, hold the leader's
-   * whole log, and reach the same state.
+   * whole log, and reach the same state; and a joint configuration must
+   * have been left.
    */
   private async checkConvergence(): Promise<void> {
     const converged = (): boolean => {
@@ -385,10 +386,15 @@ export class Simulation<I, O, D> {
       if (!leader) return false;
       const log = leader.node.raw.raft.raftLog;
       const last = log.lastIndex();
-      if (log.committed < last) return false;
+      // A joint configuration entered with auto-leave must have been left, whoever leads now.
+      if (log.committed < last || leader.node.raw.raft.trk.config.voters.isJoint) return false;
       return this.convergenceMembers().every((m) => m.sm.appliedIndex() >= last && m.node.raw.raft.raftLog.lastIndex() === last);
     };
     if (!(await this.runUntil(this.clock.now() + 5000, converged))) {
+      const leader = this.cluster.leader();
+      if (leader?.node.raw.raft.trk.config.voters.isJoint) {
+        throw new InvariantViolation('convergence', `leader ${leader.id} is still in the joint configuration ${leader.node.raw.raft.trk.voterIds().join(',')} after healing`);
+      }
       const states = this.convergenceMembers()
         .map((m) => `${m.id}: applied ${m.sm.appliedIndex()}, last ${m.node.raw.raft.raftLog.lastIndex()}, commit ${m.node.raw.raft.raftLog.committed}`)
         .join('; ');
