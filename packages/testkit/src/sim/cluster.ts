@@ -93,6 +93,9 @@ export class SimCluster<I, O, D> {
     });
     if (s.breakRule) breakRule(s.breakRule, node.raw);
     const existing = this.members.get(id);
+    // A member that lost its state must come back under a new id: reusing
+    // an id with other storage lets a blank member vote as the old one.
+    if (existing && existing.storage !== storage) throw new Error(`member ${id} cannot start over different storage: ids are never reused`);
     // Every write takes a little time (an fsync), so a crash loses what was in flight.
     if (typeof storage.latency === 'number' && storage.latency === 0) storage.latency = s.diskLatency;
     const m: SimMember<I, O, D> = {

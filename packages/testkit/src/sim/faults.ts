@@ -265,7 +265,15 @@ export class FaultSchedule<I, O, D> {
     else if (voters.length + learners.length < 6) this.addLearner();
   }
 
-  /** Adds a learner: a removed member under its id with empty storage, or a new one. */
+  /**
+   * Adds a learner: a removed member back under its id, with the storage it
+   * kept, or a new member under a new id with empty storage. Never a
+   * removed id with empty storage: a member that lost its state must rejoin
+   * under a new identity (Raft thesis §3.8, persisted state and restarts), or a member with a stale
+   * configuration could count the blank newcomer's vote as that of the
+   * voter it replaced, which held committed entries (seed 66 of
+   * membership,crash,transfer,delay,leader-churn found this).
+   */
   private addLearner(): void {
     const { rng, cluster, clock } = this.c;
     const leader = cluster.leader();
@@ -273,7 +281,8 @@ export class FaultSchedule<I, O, D> {
     const removed = cluster.all().find((m) => m.removed);
     const readd = removed !== undefined && rng.chance(0.6);
     const id = readd ? removed.id : this.nextMemberId++;
-    cluster.start(id, new MemoryNodeStorage(clock), this.c.app.initialDisk());
+    if (readd) cluster.start(id, removed.storage, removed.disk, removed.clockRate);
+    else cluster.start(id, new MemoryNodeStorage(clock), this.c.app.initialDisk());
     this.proposeConfChange(leader, [{ type: ConfChangeType.AddLearner, nodeId: id }], ConfChangeTransition.Auto, `add learner ${id}`, readd ? 're-add' : 'add-learner', () => {
       // Once it has caught up a little: promote it, or swap it in for a voter.
       if (!rng.chance(0.7)) return;

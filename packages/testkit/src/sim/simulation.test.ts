@@ -113,6 +113,15 @@ describe('simulator', () => {
     expect([...attempts.values()].some((n) => n > 1)).toBe(true);
   }, 60_000);
 
+  it('never re-adds a removed member id with empty storage (pinned seed)', async () => {
+    // Seed 66 of this mix once re-added removed member 1 with empty storage:
+    // member 3, holding a snapshot from before the configuration changed
+    // and so a stale voter list {1,2,3}, won an election with the blank
+    // member's vote and lacked committed entries. A removed member now comes
+    // back with the storage it kept; a blank one gets a new id.
+    expectPass(await runSimulation({ seed: 66, faults: ['membership', 'crash', 'transfer', 'delay', 'leader-churn'] }));
+  }, 60_000);
+
   it('prints the command that replays a run, with every option that is not the default', () => {
     expect(replayCommand({ seed: 7 })).toBe('pnpm sim --seed 7 --trace sim-trace-7.txt');
     expect(replayCommand({ seed: 7, faults: [...ALL_FAULTS], durationMs: 3000 })).toBe('pnpm sim --seed 7 --trace sim-trace-7.txt');
