@@ -12,11 +12,14 @@ import type { Raft, Ready, RawNode } from '@raftkit/core';
  *   (thesis §3.8).
  * - `stale-follower-reads`: followers serve reads from local state without
  *   ReadIndex (thesis §6.4); applied by the simulator's clients.
+ * - `figure-8`: a leader commits an entry of an earlier term as soon as a
+ *   majority holds it, by counting replicas (paper §5.4.2, Figure 8),
+ *   instead of only through an entry of its own term.
  */
-export type BreakableRule = 'double-vote' | 'vote-without-log-check' | 'ack-before-persist' | 'stale-follower-reads';
+export type BreakableRule = 'double-vote' | 'vote-without-log-check' | 'ack-before-persist' | 'stale-follower-reads' | 'figure-8';
 
 /** Every rule the simulator can break. */
-export const BREAKABLE_RULES: readonly BreakableRule[] = ['double-vote', 'vote-without-log-check', 'ack-before-persist', 'stale-follower-reads'];
+export const BREAKABLE_RULES: readonly BreakableRule[] = ['double-vote', 'vote-without-log-check', 'ack-before-persist', 'stale-follower-reads', 'figure-8'];
 
 interface RaftInternals {
   handleVoteRequest(m: unknown): void;
@@ -55,5 +58,14 @@ export function breakRule(rule: BreakableRule, node: RawNode): void {
     }
     case 'stale-follower-reads':
       return;
+    case 'figure-8': {
+      // The leader passes its own term so that only entries of that term are
+      // committed by counting; pass the entry's own term instead, and any
+      // entry a majority holds is committed.
+      const log = raft.raftLog;
+      const maybeCommit = log.maybeCommit.bind(log);
+      log.maybeCommit = (index: number) => maybeCommit(index, log.termOrZero(index));
+      return;
+    }
   }
 }

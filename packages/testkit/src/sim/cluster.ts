@@ -35,6 +35,8 @@ export interface SimClusterSettings<I, O, D> {
   skew: boolean;
   snapshotInterval: number;
   logTail: number;
+  /** Byte limit of the entries in one append message (at least one entry goes). */
+  maxSizePerMsg: number;
   onDemandSnapshots: boolean;
   raft?: SimRaftOverrides;
   breakRule?: BreakableRule;
@@ -78,7 +80,7 @@ export class SimCluster<I, O, D> {
         heartbeatTick: 2,
         random: () => raftRng.float(),
         logTailAfterSnapshot: s.logTail,
-        maxSizePerMsg: 4096,
+        maxSizePerMsg: s.maxSizePerMsg,
         maxInflightMsgs: 16,
         ...s.raft,
       },

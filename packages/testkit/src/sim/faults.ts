@@ -3,6 +3,7 @@ import { MemoryNodeStorage, type VirtualClock } from '@raftkit/core/testing';
 import type { SimApplication } from './application.js';
 import type { SimCluster, SimMember } from './cluster.js';
 import type { FaultCounts } from './fault-counts.js';
+import { Figure8Sequence } from './figure8.js';
 import { PERFECT_NETWORK, type SimNetwork } from './network.js';
 import type { FaultKind } from './options.js';
 import type { Rng } from './rng.js';
@@ -47,8 +48,11 @@ export class FaultSchedule<I, O, D> {
   private nextMemberId: number;
   private readonly leaderCommits = new Map<string, number>();
 
+  private readonly figure8: Figure8Sequence<I, O, D>;
+
   constructor(private readonly c: FaultContext<I, O, D>) {
     this.nextMemberId = c.firstNewMemberId;
+    this.figure8 = new Figure8Sequence(c);
   }
 
   private has(f: FaultKind): boolean {
@@ -58,6 +62,10 @@ export class FaultSchedule<I, O, D> {
   /** Puts every scheduled fault of the run on the clock. */
   schedule(): void {
     const { rng, clock } = this.c;
+    // With leader churn, the shape of Figure 8 is played out once in most runs.
+    if (this.has('leader-churn') && rng.chance(0.7) && this.c.durationMs > 1200) {
+      clock.at(300 + rng.float() * (this.c.durationMs - 1200), () => this.figure8.start());
+    }
     const kinds = this.c.faults.filter((f) => !AMBIENT_FAULTS.includes(f));
     if (kinds.length === 0) return;
     let t = 150 + rng.int(0, 200);
@@ -129,29 +137,44 @@ export class FaultSchedule<I, O, D> {
   /**
    * Called when `id` became leader: with leader churn, half the time cuts
    * the new leader off moments after its election, before it can replicate
-   * much of its own term: it crashes (and restarts later) or is isolated for
-   * a while. Leaders that lose their term's first entries are what the
-   * paper's Figure 8 scenario is made of.
+   * much of its own term, in one of three ways:
+   * - `isolate-new-leader`: it is cut off for a while, alone or with one
+   *   follower, so what it appends reaches at most a minority;
+   * - `crash-new-leader`: it crashes, and restarts later;
+   * - `stall-new-leader`: its disk stalls from the election on and it
+   *   crashes a few milliseconds later, so followers may acknowledge the
+   *   first entries of its term while its own copy is lost.
+   * Leaders that lose their term's first entries, divergent minority tails
+   * and a quick succession of leaders are what the paper's Figure 8
+   * scenario is made of.
    */
   onNewLeader(id: number): void {
+    if (this.figure8.active) return this.figure8.onNewLeader(id);
     if (!this.has('leader-churn') || this.c.clock.now() >= this.c.durationMs || !this.c.rng.chance(0.5)) return;
     const { rng, clock, cluster, trace } = this.c;
-    const after = rng.float() * 15;
-    const isolate = rng.chance(0.5);
+    const how = rng.pick(['isolate-new-leader', 'crash-new-leader', 'stall-new-leader'] as const);
+    const after = how === 'stall-new-leader' ? 2 + rng.float() * 18 : rng.float() * 15;
+    const withFollower = rng.chance(0.5);
+    const back = 10 + rng.exponential(300);
+    if (how === 'stall-new-leader') {
+      const m = cluster.get(id);
+      if (m?.up) m.storage.latency = () => 20 + rng.exponential(40);
+    }
     clock.setTimer(after, () => {
       const m = cluster.get(id);
       if (!m?.up || m.removed || clock.now() >= this.c.durationMs) return;
-      this.c.counts.count('leader-churn', isolate ? 'isolate-new-leader' : 'crash-new-leader');
-      const back = 10 + rng.exponential(300);
-      if (isolate) {
+      this.c.counts.count('leader-churn', how);
+      if (how === 'isolate-new-leader') {
         const others = cluster.live().map((x) => x.id).filter((x) => x !== id);
-        trace.add(`fault: isolate new leader ${id}`);
-        this.c.network.partition([[id], others]);
+        const side = withFollower && others.length > 2 ? [id, rng.pick(others)] : [id];
+        trace.add(`fault: isolate new leader ${id}${side.length > 1 ? ` with ${side[1]}` : ''}`);
+        this.c.network.partition([side, others.filter((x) => !side.includes(x))]);
         clock.setTimer(back, () => this.c.network.heal());
         return;
       }
-      trace.add(`fault: crash new leader ${id}`);
+      trace.add(`fault: crash new leader ${id}${how === 'stall-new-leader' ? ' (its disk stalled)' : ''}`);
       cluster.crash(m);
+      m.storage.latency = this.c.diskLatency;
       clock.setTimer(back, () => {
         trace.add(`fault: restart member ${id}`);
         cluster.restart(m);
@@ -167,6 +190,7 @@ export class FaultSchedule<I, O, D> {
    */
   afterStep(): void {
     if (!this.has('leader-churn')) return;
+    this.figure8.afterStep();
     const { cluster, clock, rng } = this.c;
     const leader = cluster.leader();
     if (!leader || clock.now() >= this.c.durationMs) return;

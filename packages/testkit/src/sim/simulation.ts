@@ -80,6 +80,7 @@ export class Simulation<I, O, D> {
   private readonly snapshotInterval: number;
   private readonly onDemandSnapshots: boolean;
   private readonly logTail: number;
+  private readonly maxSizePerMsg: number;
   private elections = 0;
   private snapshotsInstalled = 0;
   private readonly lastLeader = new Map<number, number>();
@@ -126,6 +127,10 @@ export class Simulation<I, O, D> {
     this.logTail = has('snapshot') ? this.rng.int(2, 50) : 5000;
     // Half the runs compact without snapshots and build them only for a follower that needs one.
     this.onDemandSnapshots = has('snapshot') && this.rng.chance(0.5);
+    // Batching by size: half the runs send up to 4 KiB of entries per
+    // append, half one entry per message (so a follower can hold part of
+    // what a leader sends, as the Figure 8 scenario needs).
+    this.maxSizePerMsg = this.rng.chance(0.5) ? 1 : 4096;
     this.network.conditions = this.baseConditions();
     this.cluster = new SimCluster<I, O, D>({
       clock: this.clock,
@@ -136,6 +141,7 @@ export class Simulation<I, O, D> {
       skew: has('skew'),
       snapshotInterval: this.snapshotInterval,
       logTail: this.logTail,
+      maxSizePerMsg: this.maxSizePerMsg,
       onDemandSnapshots: this.onDemandSnapshots,
       ...(this.opts.raft ? { raft: this.opts.raft } : {}),
       ...(this.opts.breakRule ? { breakRule: this.opts.breakRule } : {}),
@@ -202,7 +208,7 @@ export class Simulation<I, O, D> {
     const ids = Array.from({ length: this.opts.members }, (_, i) => i + 1);
     for (const id of ids) this.cluster.start(id, MemoryNodeStorage.founding(ids, [], this.clock), this.app.initialDisk());
     this.trace.add(
-      `start: ${ids.length} voters, faults [${this.opts.faults.join(',')}], snapshot every ${this.snapshotInterval || 'never'}${this.onDemandSnapshots ? ' (compaction only; snapshots on demand)' : ''}, tail ${this.logTail}`,
+      `start: ${ids.length} voters, faults [${this.opts.faults.join(',')}], snapshot every ${this.snapshotInterval || 'never'}${this.onDemandSnapshots ? ' (compaction only; snapshots on demand)' : ''}, tail ${this.logTail}, ${this.opts.raft?.maxSizePerMsg ?? this.maxSizePerMsg} bytes per append`,
     );
     const clientsDone = this.clients.start(this.opts.clients);
     this.faults.schedule();
