@@ -123,12 +123,15 @@ describe('simulator', () => {
   }, 120_000);
 
   it('never re-adds a removed member id with empty storage (pinned seed)', async () => {
-    // Seed 66 of this mix once re-added removed member 1 with empty storage:
-    // member 3, holding a snapshot from before the configuration changed
-    // and so a stale voter list {1,2,3}, won an election with the blank
-    // member's vote and lacked committed entries. A removed member now comes
-    // back with the storage it kept; a blank one gets a new id.
-    expectPass(await runSimulation({ seed: 66, faults: ['membership', 'crash', 'transfer', 'delay', 'leader-churn'] }));
+    // With a removed member re-added under its id with empty storage, this
+    // seed fails leader completeness: member 3 is replaced and
+    // decommissioned, comes back blank under id 3, and grants its vote to a
+    // member whose snapshot predates the change (so whose voter list still
+    // names 3), which then leads without committed entry 51. A removed
+    // member now comes back with the storage it kept; a blank one gets a
+    // new id. (Seed 66 showed it first; if the seed's draws change, find
+    // another by making addLearner start re-added members on new storage.)
+    expectPass(await runSimulation({ seed: 893, faults: ['membership', 'crash', 'transfer', 'delay', 'leader-churn'] }));
   }, 60_000);
 
   it('prints the command that replays a run, with every option that is not the default', () => {
