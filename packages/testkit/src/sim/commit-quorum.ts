@@ -40,6 +40,8 @@ export class CommitQuorumCheck {
   private readonly committedTerms = new Map<number, number>([[BOOTSTRAP_INDEX, BOOTSTRAP_TERM]]);
   /** Highest index any leader decided to commit. */
   private decidedThrough = BOOTSTRAP_INDEX;
+  /** The term of the first leader that committed each entry (the bootstrap entry: before any term). */
+  private readonly commitTerms = new Map<number, number>([[BOOTSTRAP_INDEX, 0]]);
 
   /**
    * Checks one decision against the members' durable logs now. Returns a
@@ -59,7 +61,10 @@ export class CommitQuorumCheck {
         }
       }
     }
-    for (let i = d.from; i <= d.to; i++) this.committedTerms.set(i, d.terms[i - d.from]!);
+    for (let i = d.from; i <= d.to; i++) {
+      this.committedTerms.set(i, d.terms[i - d.from]!);
+      if (!this.commitTerms.has(i)) this.commitTerms.set(i, d.term);
+    }
     this.decidedThrough = Math.max(this.decidedThrough, d.to);
     return undefined;
   }
@@ -67,6 +72,15 @@ export class CommitQuorumCheck {
   /** True when some leader decided to commit `index` (the bootstrap entry counts as decided). Decisions cover a prefix of the log. */
   decided(index: number): boolean {
     return index <= this.decidedThrough;
+  }
+
+  /**
+   * The term in which entry `index` was first committed (the committing
+   * leader's term), or undefined if no leader decided it. Leader
+   * completeness is owed to leaders of later terms only.
+   */
+  commitTerm(index: number): number | undefined {
+    return this.commitTerms.get(index);
   }
 
   /** Whether `log` durably holds entry `index` of `term`. */

@@ -3,12 +3,32 @@
  * on the state it forbids (the simulator runs show it stays quiet on
  * correct runs).
  */
-import { type Entry, EntryType, MemoryStorage, type Raft, RawNode } from '@raftkit/core';
+import { type Entry, EntryType, MemoryStorage, MessageType, type Raft, RawNode, StateRole, message } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { InvariantChecker, type ObservedMember } from './invariants.js';
 
 function raftOver(storage: MemoryStorage): Raft {
   return new RawNode({ id: 1, storage, electionTick: 10, heartbeatTick: 1 }).raft;
+}
+
+/** Member 1 of voters 1, 2, 3, elected leader of term 2 with member 2's vote; its log: the bootstrap entry, then its own at 2. */
+function leaderOfTerm2(): Raft {
+  const storage = MemoryStorage.withMembers([1, 2, 3]);
+  const node = new RawNode({ id: 1, storage, electionTick: 10, heartbeatTick: 1, preVote: false });
+  node.campaign();
+  const persist = (): void => {
+    while (node.hasReady()) {
+      const rd = node.ready();
+      storage.append(rd.entries);
+      if (rd.hardState) storage.setHardState(rd.hardState);
+      node.advance();
+    }
+  };
+  persist();
+  node.step(message({ type: MessageType.VoteResp, from: 2, to: 1, term: 2 }));
+  persist();
+  expect(node.raft.state).toBe(StateRole.Leader);
+  return node.raft;
 }
 
 function entry(index: number, term: number, byte = 0): Entry {
@@ -64,6 +84,26 @@ describe('the invariant checker', () => {
   it('rejects a commit index no leader decided', () => {
     const raft = raftOver(storageWith(3, 3));
     expect(() => new InvariantChecker().check([observe(raft, { applied: 3 })])).toThrow(/committed through 3, beyond anything a leader decided/);
+  });
+
+  it('owes leader completeness to leaders of later terms only', () => {
+    // Entry 2 committed by member 9 as leader of `commitTerm`, seen committed on member 9.
+    const seen = (commitTerm: number): InvariantChecker => {
+      const checker = new InvariantChecker();
+      const log = MemoryStorage.withMembers([9]);
+      log.append([entry(2, commitTerm)]);
+      log.setHardState({ term: commitTerm, vote: 9, commit: 2 });
+      checker.commitDecided({ leader: 9, term: commitTerm, from: 2, to: 2, terms: [commitTerm], incoming: [9], outgoing: [] }, () => log);
+      const raft = new RawNode({ id: 9, storage: log, electionTick: 10, heartbeatTick: 1 }).raft;
+      checker.check([{ id: 9, raft, applied: 2, snapshotIndex: 1, durable: { term: commitTerm, vote: 9, commit: 2 }, storageGeneration: 1 }]);
+      return checker;
+    };
+    const leader = leaderOfTerm2();
+    const asLeader = (): ObservedMember => observe(leader, { durable: { term: 2, vote: 1, commit: 1 } });
+    // Committed in term 3: a leader of term 2 that took office late need not hold it.
+    seen(3).check([asLeader()]);
+    // Committed in term 1: a leader of term 2 must hold it.
+    expect(() => seen(1).check([asLeader()])).toThrow(/leader completeness: leader 1 of term 2 lacks committed entry 2/);
   });
 
   it('rejects two entries with one index and term, or one entry after different terms', () => {

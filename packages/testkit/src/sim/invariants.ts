@@ -263,9 +263,13 @@ export class InvariantChecker {
     const track = this.leaderTracks.get(key);
     if (other === undefined || !track) {
       this.leaders.set(r.term, m.id);
-      // Leader completeness: a new leader holds every committed entry.
+      // Leader completeness (§5.4): a leader holds every entry committed in
+      // an earlier term. Not those committed in its own term or later: a
+      // candidate that won its term may take office late (its own vote
+      // counts once durable), after the others moved on to a later term
+      // and committed more; such a stale leader can commit nothing.
       for (const [i, d] of this.committed) {
-        if (i < first) continue;
+        if (i < first || (this.quorum.commitTerm(i) ?? 0) >= r.term) continue;
         const [e] = i <= last ? log.slice(i, i + 1, Number.MAX_SAFE_INTEGER) : [];
         if (!e || entryDigest(e) !== d) {
           throw new InvariantViolation('leader completeness', `leader ${m.id} of term ${r.term} lacks committed entry ${i}`);
