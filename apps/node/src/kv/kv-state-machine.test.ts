@@ -65,6 +65,31 @@ describe('KvStateMachine', () => {
     expect(new KvStateMachine(storage, quiet).reader().revision()).toBe(3);
   });
 
+  it('applies a refused txn as a result and changes nothing, in the batch it shares with other entries', async () => {
+    await apply({ kind: 'normal', payload: put('k', 'v1') });
+    const before = sm.hash();
+    const putOp = (key: string, ignoreValue = false) => ({
+      request: { $case: 'requestPut' as const, value: { key: Buffer.from(key), value: Buffer.from('x'), lease: 0, prevKv: false, ignoreValue, ignoreLease: false } },
+    });
+    const refused = encodeCommand({
+      type: 'txn',
+      request: {
+        compare: [],
+        success: [
+          putOp('other'),
+          { request: { $case: 'requestTxn', value: { compare: [], success: [{ request: { $case: 'requestDeleteRange', value: { key: Buffer.from('k'), rangeEnd: new Uint8Array(), prevKv: false } } }], failure: [] } } },
+          putOp('k', true),
+        ],
+        failure: [],
+      },
+    });
+    const [noop, result] = await apply({ kind: 'noop' }, { kind: 'normal', payload: refused });
+    expect(noop).toBeUndefined();
+    expect(result).toMatchObject({ error: { code: 'duplicate-key', message: 'etcdserver: duplicate key given in txn request' } });
+    expect(sm.hash()).toEqual({ ...before, appliedIndex: before.appliedIndex + 2 });
+    expect(sm.reader().get(Buffer.from('other'))).toBeUndefined();
+  });
+
   it("keeps the name an operator gave a member that publishes its addresses without one", async () => {
     const member = (name?: string) => ({
       kind: 'conf-change' as const,

@@ -278,6 +278,83 @@ describe('MvccStore', () => {
     expect(kv.revision()).toBe(1);
   });
 
+  it('refuses, as etcd does, a txn whose later put needs a key a nested txn deletes, and changes nothing', () => {
+    const table = new MemoryTable();
+    const kv = new MvccStore(table);
+    kv.put(put('k', 'v1'));
+    kv.put(put('other', 'o'));
+    const before = { revision: kv.revision(), size: table.size };
+    const del = (key: string, rangeEnd = ''): RequestOp => ({ request: { $case: 'requestDeleteRange', value: { key: b(key), rangeEnd: b(rangeEnd), prevKv: false } } });
+    const txn = (success: RequestOp[], failure: RequestOp[] = []): RequestOp => ({ request: { $case: 'requestTxn', value: { compare: [], success, failure } } });
+    const write = (key: string, value: string, extra: Partial<ReturnType<typeof put>> = {}): RequestOp => ({ request: { $case: 'requestPut', value: put(key, value, extra) } });
+    // etcd's checkIntervals: an outer put of a key that a nested txn deletes is a duplicate key
+    // (checked before the key's existence, which etcd checks against the store before the txn).
+    for (const extra of [{ ignoreValue: true }, { ignoreLease: true }]) {
+      expect(() => kv.txn({ compare: [], success: [write('other', 'o2'), txn([del('k')]), write('k', '', extra)], failure: [] })).toThrow(
+        'etcdserver: duplicate key given in txn request',
+      );
+    }
+    // A nested put in a range that the outer txn deletes.
+    expect(() => kv.txn({ compare: [], success: [del('a', 'z'), txn([write('k', 'v2')])], failure: [] })).toThrow(/duplicate key/);
+    expect(() => kv.txn({ compare: [], success: [txn([write('k', 'v2')]), del('k')], failure: [] })).toThrow(/duplicate key/);
+    // A nested put of a key that an earlier nested txn deletes, in either of its branches.
+    expect(() => kv.txn({ compare: [], success: [txn([], [del('k')]), txn([write('k', 'v2')])], failure: [] })).toThrow(/duplicate key/);
+    // A nested put of a key the outer txn also puts, or another nested one.
+    expect(() => kv.txn({ compare: [], success: [write('k', 'v2'), txn([write('k', 'v3')])], failure: [] })).toThrow(/duplicate key/);
+    expect(() => kv.txn({ compare: [], success: [txn([write('k', 'v2')]), txn([], [write('k', 'v3')])], failure: [] })).toThrow(/duplicate key/);
+    // Deeper nesting counts too.
+    expect(() => kv.txn({ compare: [], success: [del('k'), txn([txn([], [write('k', 'v2')])])], failure: [] })).toThrow(/duplicate key/);
+    // Nothing of the refused txns was written.
+    expect(kv.revision()).toBe(before.revision);
+    expect(table.size).toBe(before.size);
+    expect(s(kv.get(b('k'))!.value)).toBe('v1');
+    expect(s(kv.get(b('other'))!.value)).toBe('o');
+    // The two branches of one nested txn exclude each other: both may put a key.
+    const ok = kv.txn({ compare: [], success: [txn([write('k', 'v2')], [write('k', 'v3')]), del('a', 'b')], failure: [] });
+    expect(ok.revision).toBe(before.revision + 1);
+    expect(s(kv.get(b('k'))!.value)).toBe('v2');
+    // A later nested txn's delete of a key an earlier one puts is allowed, as in etcd (the put comes first).
+    kv.txn({ compare: [], success: [txn([write('k', 'v4')]), txn([del('k')])], failure: [] });
+    expect(kv.get(b('k'))).toBeUndefined();
+  });
+
+  it('undoes every write of a txn that fails part way, so an applied entry is all or nothing', () => {
+    class FailingTable extends MemoryTable {
+      failOn: Uint8Array | undefined;
+      override put(key: Uint8Array, value: Uint8Array): void {
+        if (this.failOn && key.length === this.failOn.length && key.every((x, i) => x === this.failOn![i])) {
+          this.failOn = undefined;
+          throw new Error('write failed');
+        }
+        super.put(key, value);
+      }
+    }
+    const table = new FailingTable();
+    const kv = new MvccStore(table);
+    kv.put(put('a', '1'));
+    kv.put(put('c', '3'));
+    const snapshot = () => [...table.range({})].map((r) => [[...r.key].join(','), [...r.value].join(',')]);
+    const before = snapshot();
+    // The third write of the txn (the live record of "d") fails, after a put and a delete.
+    table.failOn = Uint8Array.of(0x01, ...b('d'));
+    expect(() =>
+      kv.txn({
+        compare: [],
+        success: [
+          { request: { $case: 'requestPut', value: put('a', '2') } },
+          { request: { $case: 'requestDeleteRange', value: { key: b('c'), rangeEnd: new Uint8Array(), prevKv: false } } },
+          { request: { $case: 'requestPut', value: put('d', '4') } },
+        ],
+        failure: [],
+      }),
+    ).toThrow('write failed');
+    expect(snapshot()).toEqual(before);
+    expect(kv.revision()).toBe(3);
+    // The store goes on from where it was.
+    expect(kv.put(put('a', '5')).revision).toBe(4);
+    expect(kv.get(b('a'))).toMatchObject({ version: 2, modRevision: 4 });
+  });
+
   it('handles keys with zero bytes in history reads', () => {
     const kv = store();
     const k1 = Uint8Array.of(1, 0, 2);

@@ -344,6 +344,12 @@ export class MvccStore extends MvccReader {
   private sub = 0;
   private txnRev = 0;
   private revisionChanged = false;
+  /**
+   * While a transaction's operations run: what each record it writes held
+   * before (undefined: absent), oldest first, so that a failure part way
+   * through leaves the table as it was.
+   */
+  private undo: Array<{ key: Uint8Array; value: Uint8Array | undefined }> | undefined;
 
   constructor(protected override readonly table: KvTable) {
     super(table);
@@ -371,13 +377,34 @@ export class MvccStore extends MvccReader {
    * revision. As in etcd, every compare (of nested transactions too) is
    * evaluated against the store as it was before the transaction, and the
    * chosen operations are checked before any of them runs, so a refused
-   * transaction changes nothing.
+   * transaction changes nothing. Should an operation fail all the same (a
+   * failed write), the ones before it are undone before the error is thrown:
+   * a transaction is applied whole or not at all.
    */
   txn(req: TxnRequest): WriteResult<{ succeeded: boolean; responses: ResponseOp[] }> {
-    checkTxn(req);
+    checkIntervals(req.success);
+    checkIntervals(req.failure);
     const path = this.compareToPath(req);
     this.checkPath(req, path, this.revision(), this.compactedRevision());
-    return this.writeTxn(() => this.executeTxn(req, path));
+    this.undo = [];
+    try {
+      return this.writeTxn(() => this.executeTxn(req, path));
+    } catch (e) {
+      this.rollBack();
+      throw e;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+
+  /** Puts back, newest first, what the running transaction's writes replaced. */
+  private rollBack(): void {
+    const undo = this.undo!;
+    for (let i = undo.length - 1; i >= 0; i--) {
+      const { key, value } = undo[i]!;
+      if (value === undefined) this.table.remove(key);
+      else this.table.put(key, value);
+    }
   }
 
   /** etcd's Compact: drops history before `revision`. */
@@ -427,7 +454,9 @@ export class MvccStore extends MvccReader {
   private putInTxn(req: PutRequest): { prevKv: KeyValue | undefined } {
     if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
     if (req.lease !== 0) throw new KvError('lease-not-found', 'etcdserver: requested lease not found');
-    const prev = this.get(req.key);
+    const live = currentKey(req.key);
+    const prevRecord = this.table.get(live);
+    const prev = prevRecord ? decodeRecord(req.key, prevRecord).kv : undefined;
     if ((req.ignoreValue || req.ignoreLease) && !prev) throw new KvError('invalid', 'etcdserver: key not found');
     const value = req.ignoreValue ? prev!.value : req.value;
     const rev = this.txnRev;
@@ -435,8 +464,11 @@ export class MvccStore extends MvccReader {
     const version = prev ? prev.version + 1 : 1;
     // The same bytes serve both records (LMDB copies what it stores).
     const record = encodeRecord(PUT, create, rev, version, value);
-    this.table.put(currentKey(req.key), record);
-    this.table.put(historyKey(req.key, rev, this.sub++), record);
+    const change = historyKey(req.key, rev, this.sub++);
+    // (A table's get returns bytes of its own: LMDB copies them, the memory table replaces rather than changes a record.)
+    this.undo?.push({ key: live, value: prevRecord }, { key: change, value: undefined });
+    this.table.put(live, record);
+    this.table.put(change, record);
     return { prevKv: req.prevKv && prev ? copyKv(prev) : undefined };
   }
 
@@ -445,8 +477,12 @@ export class MvccStore extends MvccReader {
     const victims = this.range({ ...emptyRange(), key: req.key, rangeEnd: req.rangeEnd }).kvs;
     const rev = this.txnRev;
     for (const kv of victims) {
-      this.table.remove(currentKey(kv.key));
-      this.table.put(historyKey(kv.key, rev, this.sub++), encodeRecord(TOMBSTONE, 0, rev, 0, EMPTY));
+      const live = currentKey(kv.key);
+      const change = historyKey(kv.key, rev, this.sub++);
+      // A live record is the encoding of the pair it decodes to.
+      this.undo?.push({ key: live, value: encodeRecord(PUT, kv.createRevision, kv.modRevision, kv.version, kv.value) }, { key: change, value: undefined });
+      this.table.remove(live);
+      this.table.put(change, encodeRecord(TOMBSTONE, 0, rev, 0, EMPTY));
     }
     return { deleted: victims.length, prevKvs: req.prevKv ? victims.map(copyKv) : [] };
   }
@@ -463,7 +499,9 @@ export class MvccStore extends MvccReader {
    * etcd's checkTxn: refuses, before the first write, what would fail half
    * way through — a read at a future or compacted revision ("current" is
    * the revision before the transaction), a put that needs a key that is
-   * not there, an empty key, a nested branch that writes one key twice.
+   * not there before the transaction, an empty key. (Writes of one key twice
+   * are refused before, by {@link checkIntervals}, nested ones included; so
+   * no operation can find its key changed by an earlier one.)
    */
   private checkPath(req: TxnRequest, path: TxnPath, current: number, compacted: number): void {
     let nested = 0;
@@ -484,7 +522,6 @@ export class MvccStore extends MvccReader {
           if (r.value.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
           break;
         case 'requestTxn':
-          checkTxn(r.value);
           this.checkPath(r.value, path.nested[nested++]!, current, compacted);
           break;
         default:
@@ -568,27 +605,79 @@ function compareOne(c: Compare, kv: KeyValue | undefined): boolean {
   }
 }
 
-/** etcd refuses a transaction that writes one key twice (or puts and deletes it) in one branch. */
-function checkTxn(req: TxnRequest): void {
-  for (const branch of [req.success, req.failure]) {
-    const puts: Uint8Array[] = [];
-    const deletes: Array<{ start: Uint8Array; end: Uint8Array }> = [];
-    for (const op of branch) {
-      const r = op.request;
-      if (r?.$case === 'requestPut') {
-        if (puts.some((k) => compareBytes(k, r.value.key) === 0)) throw new KvError('duplicate-key', 'etcdserver: duplicate key given in txn request');
-        puts.push(r.value.key);
-      } else if (r?.$case === 'requestDeleteRange') {
-        deletes.push({ start: r.value.key, end: r.value.rangeEnd });
-      }
+/** The keys a list of operations puts and the ranges it deletes, those of nested transactions included. */
+interface WriteSet {
+  puts: Map<string, Uint8Array>;
+  deletes: DeleteSet;
+}
+
+/** Deleted keys (single ones by their bytes as a string), and deleted ranges (`end` undefined: to the last key). */
+interface DeleteSet {
+  keys: Set<string>;
+  ranges: Array<{ start: Uint8Array; end: Uint8Array | undefined }>;
+}
+
+/** A key's bytes as a string, one character per byte, for sets and maps. */
+function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+function deletes(set: DeleteSet, key: Uint8Array): boolean {
+  if (set.keys.has(keyString(key))) return true;
+  return set.ranges.some((r) => compareBytes(key, r.start) >= 0 && (r.end === undefined || compareBytes(key, r.end) < 0));
+}
+
+function duplicateKey(): KvError {
+  return new KvError('duplicate-key', 'etcdserver: duplicate key given in txn request');
+}
+
+/**
+ * etcd's checkIntervals (v3rpc, for each branch of a Txn): one list of
+ * operations, nested transactions included, must not put a key twice nor
+ * put a key that it deletes — whatever the order, and whichever branch a
+ * nested transaction takes; only the two branches of one nested transaction
+ * may put the same key, since just one of them runs. Deletes of a nested
+ * transaction count against the puts of the nested transactions after it
+ * and against its parent's own puts; the parent's deletes count against
+ * every put below it. A delete whose range end is `\0` covers every key
+ * from its start on.
+ */
+function checkIntervals(ops: RequestOp[]): WriteSet {
+  const dels: DeleteSet = { keys: new Set(), ranges: [] };
+  for (const op of ops) {
+    const r = op.request;
+    if (r?.$case !== 'requestDeleteRange') continue;
+    const { key, rangeEnd } = r.value;
+    if (rangeEnd.length === 0) dels.keys.add(keyString(key));
+    else dels.ranges.push({ start: key, end: isAllKeys(rangeEnd) ? undefined : rangeEnd });
+  }
+  const puts = new Map<string, Uint8Array>();
+  for (const op of ops) {
+    const r = op.request;
+    if (r?.$case !== 'requestTxn') continue;
+    const then = checkIntervals(r.value.success);
+    const otherwise = checkIntervals(r.value.failure);
+    for (const [k, key] of then.puts) {
+      if (puts.has(k) || deletes(dels, key)) throw duplicateKey();
+      puts.set(k, key);
     }
-    for (const k of puts) {
-      for (const d of deletes) {
-        const inRange = d.end.length === 0 ? compareBytes(k, d.start) === 0 : compareBytes(k, d.start) >= 0 && (isAllKeys(d.end) || compareBytes(k, d.end) < 0);
-        if (inRange) throw new KvError('duplicate-key', 'etcdserver: duplicate key given in txn request');
-      }
+    for (const [k, key] of otherwise.puts) {
+      if ((puts.has(k) && !then.puts.has(k)) || deletes(dels, key)) throw duplicateKey();
+      puts.set(k, key);
+    }
+    for (const d of [then.deletes, otherwise.deletes]) {
+      for (const k of d.keys) dels.keys.add(k);
+      dels.ranges.push(...d.ranges);
     }
   }
+  for (const op of ops) {
+    const r = op.request;
+    if (r?.$case !== 'requestPut') continue;
+    const k = keyString(r.value.key);
+    if (puts.has(k) || deletes(dels, r.value.key)) throw duplicateKey();
+    puts.set(k, r.value.key);
+  }
+  return { puts, deletes: dels };
 }
 
 function isAllKeys(end: Uint8Array): boolean {
