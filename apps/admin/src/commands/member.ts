@@ -1,6 +1,8 @@
 /** `raftctl member list | add | remove | promote | update`: the cluster's membership. */
+import { status } from '@grpc/grpc-js';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { adminv1 } from '@raftkit/proto';
+import { CliError } from '../cli/errors.js';
 import { withExamples } from '../cli/help.js';
 import { memberId } from '../cli/numbers.js';
 import { printJson, printText } from '../cli/output.js';
@@ -10,6 +12,7 @@ import { type Column, renderTable } from '../format/table.js';
 import type { Invoke } from '../grpc/connections.js';
 import { parseEndpoint } from '../grpc/endpoints.js';
 import { firstAnswer } from '../grpc/failover.js';
+import { isServiceError } from '../grpc/rpc-errors.js';
 
 const MEMBER_COLUMNS: Column<adminv1.Member>[] = [
   { header: 'ID', cell: (m) => String(m.id), right: true },
@@ -68,10 +71,28 @@ interface AddOptions {
   learner?: boolean;
 }
 
+/**
+ * What `member add` says when the id was removed from the cluster before:
+ * the member answers with etcd's bare "member not found" (NOT_FOUND), which
+ * reads like the opposite of the problem; say what it means and what to do.
+ */
+export function explainAddError(e: unknown, id: number): unknown {
+  if (!(e instanceof CliError)) return e;
+  const cause = e.cause;
+  if (!isServiceError(cause) || cause.code !== status.NOT_FOUND || cause.details !== 'etcdserver: member not found') return e;
+  return new CliError(e.exitCode, `member ${id} was removed from the cluster, and a removed member's id cannot be used again`, {
+    ...(e.endpoint !== undefined ? { endpoint: e.endpoint } : {}),
+    hint: 'Add it under a new id, and start it with an empty data directory.',
+    cause,
+  });
+}
+
 async function add(s: Session, id: number, o: AddOptions): Promise<void> {
   const { endpoints, view } = await changeTargets(s);
   const req: adminv1.AddMemberRequest = { id, name: o.name ?? '', peerAddress: o.peer, clientAddress: o.client ?? '', asLearner: o.learner === true };
-  const { value } = await firstAnswer(endpoints, (e) => s.conns.admin<adminv1.AddMemberResponse>(e, (c, md, o2, cb) => c.addMember(req, md, o2, cb)), false);
+  const { value } = await firstAnswer(endpoints, (e) => s.conns.admin<adminv1.AddMemberResponse>(e, (c, md, o2, cb) => c.addMember(req, md, o2, cb)), false).catch((e: unknown) => {
+    throw explainAddError(e, id);
+  });
   const added = value.member ?? { id, name: req.name, peerAddress: req.peerAddress, clientAddress: req.clientAddress, isLearner: req.asLearner };
   const flags = startFlags(added, value.members);
   if (s.globals.json) {
@@ -112,7 +133,7 @@ export function registerMember(program: Command): void {
   const addCmd = member
     .command('add')
     .description('add a member, then print the flags to start it with')
-    .argument('<id>', 'the new member id (a positive integer never used before)', memberId)
+    .argument('<id>', 'the new member id (a positive integer never used before: a removed member\'s id is refused)', memberId)
     .addOption(new Option('--peer <host:port>', 'where the other members reach it').argParser(hostPort('--peer')).makeOptionMandatory())
     .addOption(new Option('--client <host:port>', 'where clients reach it').argParser(hostPort('--client')))
     .option('--name <name>', 'a name for people')

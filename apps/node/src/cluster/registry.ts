@@ -3,10 +3,13 @@
  * live in the replicated state (so a joining member learns them from the
  * snapshot) and change through the contexts of membership changes: adding a
  * member records its addresses, `UpdateNode` changes them without removing
- * and re-adding the member, removing it deletes them. A member publishes its
- * own name and client addresses with a normal proposal.
+ * and re-adding the member, removing it deletes them and records its id as
+ * removed for good (etcd's `removed` set): Raft requires a member that lost
+ * its state to come back under a new id, so an id is never added twice. A
+ * member publishes its own name and client addresses with a normal proposal.
  *
- * Layout: 0x03 | f64 member id → JSON {@link MemberInfo}.
+ * Layout: 0x03 | f64 member id → JSON {@link MemberInfo};
+ *         0x05 | f64 member id → 0x01 (the id was removed).
  */
 import { type ConfChange, ConfChangeType } from '@raftkit/core';
 import type { KvTable, KvTableReader } from '../kv/table.js';
@@ -22,12 +25,18 @@ export interface MemberInfo {
 }
 
 const PREFIX = 0x03;
+const REMOVED = 0x05;
+const REMOVED_MARK = Uint8Array.of(1);
 
-function memberKey(id: number): Uint8Array {
+function idKey(prefix: number, id: number): Uint8Array {
   const k = new Uint8Array(9);
-  k[0] = PREFIX;
+  k[0] = prefix;
   new DataView(k.buffer).setFloat64(1, id);
   return k;
+}
+
+function memberKey(id: number): Uint8Array {
+  return idKey(PREFIX, id);
 }
 
 /** The context a membership change carries: the member's metadata. */
@@ -60,6 +69,7 @@ export function applyMembershipChange(table: KvTable, cc: ConfChange): void {
     const key = memberKey(change.nodeId);
     if (change.type === ConfChangeType.RemoveNode) {
       table.remove(key);
+      table.put(idKey(REMOVED, change.nodeId), REMOVED_MARK);
       continue;
     }
     const old = readMember(table, change.nodeId);
@@ -94,6 +104,20 @@ export function listMembers(table: KvTableReader): MemberInfo[] {
   const out: MemberInfo[] = [];
   for (const r of table.range({ start: Uint8Array.of(PREFIX), end: Uint8Array.of(PREFIX + 1) })) {
     out.push(JSON.parse(new TextDecoder().decode(r.value)) as MemberInfo);
+  }
+  return out;
+}
+
+/** Whether member `id` was removed from the cluster (and so may not be added again). */
+export function isRemoved(table: KvTableReader, id: number): boolean {
+  return table.get(idKey(REMOVED, id)) !== undefined;
+}
+
+/** Every id removed from the cluster, in ascending order. */
+export function removedIds(table: KvTableReader): number[] {
+  const out: number[] = [];
+  for (const r of table.range({ start: Uint8Array.of(REMOVED), end: Uint8Array.of(REMOVED + 1) })) {
+    out.push(new DataView(r.key.buffer, r.key.byteOffset, r.key.byteLength).getFloat64(1));
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type AppliedEntry, ConfChangeTransition, ConfChangeType, EntryType, type RaftLogger } from '@raftkit/core';
 import { RaftStorage } from '@raftkit/storage-lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeMemberContext, readMember } from '../cluster/registry.js';
+import { encodeMemberContext, isRemoved, readMember } from '../cluster/registry.js';
 import { encodeCommand } from './commands.js';
 import { KvStateMachine } from './kv-state-machine.js';
 
@@ -88,6 +88,36 @@ describe('KvStateMachine', () => {
     expect(result).toMatchObject({ error: { code: 'duplicate-key', message: 'etcdserver: duplicate key given in txn request' } });
     expect(sm.hash()).toEqual({ ...before, appliedIndex: before.appliedIndex + 2 });
     expect(sm.reader().get(Buffer.from('other'))).toBeUndefined();
+  });
+
+  it('records a removed member on apply, and a member restored from a snapshot knows it too', async () => {
+    const removal = {
+      kind: 'conf-change' as const,
+      confChange: { transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.RemoveNode, nodeId: 2 }], context: new Uint8Array() },
+      confState: { voters: [1], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
+    };
+    await apply({ kind: 'normal', payload: put('a', '1') }, removal);
+    expect(isRemoved(sm.readTable(), 2)).toBe(true);
+    expect(sm.takeMembershipChange()).toBe(true);
+
+    await sm.createSnapshot({ index: 0, term: 0, confState: removal.confState });
+    const snapshot = storage.snapshots.latest()!;
+    const otherDir = mkdtempSync(join(tmpdir(), 'raftkit-kvsm-'));
+    const other = await RaftStorage.open({ dataDir: otherDir, bootstrap: { voters: [1] } });
+    try {
+      const writer = await other.snapshots.createWriter(snapshot);
+      for await (const chunk of await storage.snapshots.openReader(snapshot)) await writer.write(chunk);
+      await writer.commit();
+      await other.log.persist({ snapshot: { metadata: snapshot, data: new Uint8Array(0) }, hardState: { term: 1, vote: 0, commit: snapshot.index } });
+      const restored = new KvStateMachine(other, quiet);
+      await restored.restoreSnapshot({ metadata: snapshot, data: new Uint8Array(0) });
+      expect(isRemoved(restored.readTable(), 2)).toBe(true);
+      expect(isRemoved(restored.readTable(), 1)).toBe(false);
+      expect(restored.reader().get(Buffer.from('a'))).toBeDefined();
+    } finally {
+      await other.close();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
   });
 
   it("keeps the name an operator gave a member that publishes its addresses without one", async () => {

@@ -7,11 +7,17 @@ import { createHash } from 'node:crypto';
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
 import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType, ProgressState, ProposalDroppedError, StateRole } from '@raftkit/core';
 import { adminv1 } from '@raftkit/proto';
-import { encodeMemberContext } from '../cluster/registry.js';
+import { encodeMemberContext, isRemoved } from '../cluster/registry.js';
 import { grpcError, toGrpcError } from '../grpc-errors.js';
 import { dbSize } from './cluster-service.js';
 import type { ServiceContext } from './context.js';
 import { unaryHandler } from './unary.js';
+
+/**
+ * The answer to adding an id that was removed: etcd's, word for word
+ * (NOT_FOUND), which etcd clients and raftctl recognise.
+ */
+export const MEMBER_ID_REMOVED = 'etcdserver: member not found';
 
 /** A learner further behind the leader than this many entries is not promoted. */
 const PROMOTE_MAX_LAG = 1000;
@@ -96,9 +102,11 @@ const PENDING_CHANGE_WAIT_MS = 5000;
  * applied it (etcd does the same), so a change that arrives moments after
  * another one, or right after a leadership transfer, would otherwise be
  * refused although nothing is wrong. A change still refused after
- * {@link PENDING_CHANGE_WAIT_MS} fails with the core's error.
+ * {@link PENDING_CHANGE_WAIT_MS} fails with the core's error. `recheck`
+ * runs again before each retry, after a linearizable read (the change that
+ * was pending may have made this one invalid: removed the member it adds).
  */
-async function proposeWhenNonePending(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array): Promise<void> {
+async function proposeWhenNonePending(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array, recheck?: () => void): Promise<void> {
   const deadline = Date.now() + PENDING_CHANGE_WAIT_MS;
   for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
     try {
@@ -109,12 +117,16 @@ async function proposeWhenNonePending(ctx: ServiceContext, changes: ConfChangeSi
       if (!pending || Date.now() + pause > deadline) throw e;
       ctx.logger.debug({ reason: e.message }, 'membership change waits for the pending one');
       await new Promise((r) => setTimeout(r, pause));
+      if (recheck) {
+        await ctx.node.read();
+        recheck();
+      }
     }
   }
 }
 
-async function changeMembership(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array): Promise<void> {
-  await proposeWhenNonePending(ctx, changes, context);
+async function changeMembership(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array, recheck?: () => void): Promise<void> {
+  await proposeWhenNonePending(ctx, changes, context, recheck);
   // Reflect the change in the transport at once (new or re-addressed peers).
   for (const p of ctx.directory.peerAddresses()) ctx.transport.setPeer(p);
 }
@@ -161,14 +173,23 @@ export function adminService(ctx: ServiceContext): adminv1.AdminServer {
 
     addMember: unary<adminv1.AddMemberRequest, adminv1.AddMemberResponse>(ctx, async (req) => {
       requireId(req.id);
-      if (isMember(req.id)) throw grpcError(status.ALREADY_EXISTS, `member ${req.id} is already in the cluster`);
+      // The registry as of a linearizable read, so a removal committed before this call counts.
+      await ctx.node.read();
+      const refuse = (): void => {
+        // Raft requires a member that lost its state to come back under a
+        // new id: etcd refuses a removed id (membership.ErrIDRemoved) with
+        // rpctypes.ErrGRPCMemberNotFound, and so does raftkit.
+        if (isRemoved(ctx.sm.readTable(), req.id)) throw grpcError(status.NOT_FOUND, MEMBER_ID_REMOVED);
+        if (isMember(req.id)) throw grpcError(status.ALREADY_EXISTS, `member ${req.id} is already in the cluster`);
+      };
+      refuse();
       if (!req.peerAddress) throw grpcError(status.INVALID_ARGUMENT, `member ${req.id} needs a peer address (host:port) so the others can reach it`);
       const context = encodeMemberContext({
         ...(req.name ? { name: req.name } : {}),
         peerUrls: [req.peerAddress],
         ...(req.clientAddress ? { clientUrls: [req.clientAddress] } : {}),
       });
-      await changeMembership(ctx, [{ type: req.asLearner ? ConfChangeType.AddLearner : ConfChangeType.AddVoter, nodeId: req.id }], context);
+      await changeMembership(ctx, [{ type: req.asLearner ? ConfChangeType.AddLearner : ConfChangeType.AddVoter, nodeId: req.id }], context, refuse);
       const all = members(ctx);
       return { member: all.find((m) => m.id === req.id), members: all };
     }),
