@@ -44,4 +44,15 @@ describe('NodeMetrics', () => {
     m.recordTransport({ peers: [peer(3, { sent: 7 })], rejectedUnattributed: 0 });
     expect(await scrape(m)).toContain('raftkit_peer_sent_messages_total{peer="3"} 107');
   });
+
+  it("drops the gauges of a peer the transport no longer has, keeping its counters", async () => {
+    const m = new NodeMetrics();
+    m.recordTransport({ peers: [peer(2, { sent: 5 }), peer(3, { sent: 9, queueDepth: 2 })], rejectedUnattributed: 0 });
+    m.recordTransport({ peers: [peer(2, { sent: 6 })], rejectedUnattributed: 0 });
+    const text = await scrape(m);
+    expect(text).toContain('raftkit_peer_connected{peer="2"} 1');
+    expect(text).not.toContain('raftkit_peer_connected{peer="3"}');
+    expect(text).not.toContain('raftkit_peer_queue_depth{peer="3"}');
+    expect(text).toContain('raftkit_peer_sent_messages_total{peer="3"} 9');
+  });
 });

@@ -47,13 +47,26 @@ export class NodeMetrics {
   });
   /** The transport's running totals at the last refresh, to turn them into counter increments. */
   private readonly lastTotals = new Map<string, number>();
+  /** The peers whose gauges were set at the last refresh. */
+  private gaugedPeers = new Set<string>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'raftkit_process_' });
   }
 
-  /** Records the transport's per-peer gauges and raises its counters by what changed since the last call. */
+  /**
+   * Records the transport's per-peer gauges and raises its counters by what
+   * changed since the last call. The gauges of a peer the transport no
+   * longer has (a removed member) go away; its counters keep their totals.
+   */
   recordTransport(stats: TransportStats): void {
+    const current = new Set(stats.peers.map((p) => String(p.id)));
+    for (const peer of this.gaugedPeers) {
+      if (current.has(peer)) continue;
+      this.peerQueueDepth.remove({ peer });
+      this.peerConnected.remove({ peer });
+    }
+    this.gaugedPeers = current;
     for (const p of stats.peers) {
       const peer = String(p.id);
       this.peerQueueDepth.set({ peer }, p.queueDepth);

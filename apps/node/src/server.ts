@@ -126,7 +126,8 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
   const transport = new GrpcTransport({
     id: config.id,
     clusterId,
-    peers: directory.peerAddresses(),
+    // The members of the configuration this member last applied (or, joining, the ones it was given).
+    peers: directory.peerAddresses(storage.log.initialState().confState),
     handler: {
       // The transport calls back only once it listens, after the node below exists.
       onMessages: (msgs: Message[]) => raftNode.receive(msgs),
@@ -175,8 +176,8 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     snapshotInterval: config.snapshot.count,
     logger: rlog,
     onEvent: (e) => onNodeEvent(e, metrics, logger, health, () => {
-      // Membership changes and snapshots may add or re-address peers.
-      if (sm.takeMembershipChange()) for (const p of directory.peerAddresses()) transport.setPeer(p);
+      // Membership changes and snapshots may add, re-address or remove peers.
+      if (sm.takeMembershipChange()) directory.syncTransport(transport, raftNode.raw.raft.trk.confState());
     }),
   });
 

@@ -3,6 +3,7 @@
  * joins as a learner and catches up from a snapshot, is promoted, receives
  * the leadership, and an original member is removed — while writes go on.
  */
+import * as grpc from '@grpc/grpc-js';
 import type { adminv1, etcdserverpb } from '@raftkit/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalCluster, putReq, rangeReq } from './support/local-cluster.js';
@@ -84,6 +85,28 @@ describe('membership changes under load', () => {
     const removed = await cluster.admin<adminv1.RemoveMemberRequest, adminv1.RemoveMemberResponse>(leader, 'removeMember', { id: 1 });
     expect(removed.members.map((m) => m.id)).toEqual([2, 3, 4]);
     await cluster.kill(1, 'SIGTERM');
+    // Its id cannot come back (a blank member under an old id breaks Raft's
+    // guarantees): etcd's answer, from the leader and from a follower alike.
+    for (const id of [leader, 2]) {
+      await expect(
+        cluster.admin<adminv1.AddMemberRequest, adminv1.AddMemberResponse>(id, 'addMember', { id: 1, name: '', peerAddress: `127.0.0.1:${cluster.member(1).peer}`, clientAddress: '', asLearner: true }),
+      ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'etcdserver: member not found' });
+    }
+    // No member dials it any more, though every member's --initial-cluster still lists it.
+    const peersOf = async (id: number): Promise<number[]> => {
+      const text = await (await fetch(`http://127.0.0.1:${cluster.member(id).metrics}/metrics`)).text();
+      return [...text.matchAll(/^raftkit_peer_connected\{peer="(\d+)"\}/gm)].map((m) => Number(m[1])).sort();
+    };
+    for (const id of [2, 3, 4]) {
+      const want = [2, 3, 4].filter((p) => p !== id);
+      const deadline = Date.now() + 10_000;
+      let peers = await peersOf(id);
+      while (peers.join() !== want.join() && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        peers = await peersOf(id);
+      }
+      expect(peers, `transport peers of member ${id}`).toEqual(want);
+    }
     const before = acked.size;
     while (acked.size < before + 100) await new Promise((r) => setTimeout(r, 50));
     stop = true;

@@ -4,6 +4,18 @@ import type { PeerAddress } from '@raftkit/transport-grpc';
 import type { KvTableReader } from '../kv/table.js';
 import { type MemberInfo, listMembers, readMember } from './registry.js';
 
+/** The part of the transport that {@link MemberDirectory.syncTransport} manages. */
+export interface PeerSet {
+  peerIds(): number[];
+  setPeer(peer: PeerAddress): void;
+  removePeer(id: number): void;
+}
+
+/** Every voter and learner of `cs`, joint configurations included. */
+function memberIds(cs: ConfState): number[] {
+  return [...cs.voters, ...cs.votersOutgoing, ...cs.learners, ...cs.learnersNext];
+}
+
 function hostPort(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
@@ -21,6 +33,10 @@ function dialable(url: string): string {
  * has no address for (the founders, as etcd's --initial-cluster matters only
  * at bootstrap). This member's `peerAddressOverrides` come last: addresses
  * it alone dials a peer at (a proxy, a NAT), whatever the cluster records.
+ *
+ * Only current members are dialed: the voters and learners of the applied
+ * configuration. A member removed from the cluster stays out of the
+ * transport even if a member list or an override still names it.
  */
 export class MemberDirectory {
   private localClientUrls: string[] = [];
@@ -39,14 +55,37 @@ export class MemberDirectory {
     return listMembers(this.table());
   }
 
-  /** The peer address of every other member this member knows of. */
-  peerAddresses(): PeerAddress[] {
-    const out = new Map<number, string>();
-    for (const m of this.config.members) out.set(m.id, hostPort(m.peer));
-    for (const r of this.registry()) if (r.peerUrls[0]) out.set(r.id, dialable(r.peerUrls[0]));
-    for (const o of this.config.peerAddressOverrides) out.set(o.id, hostPort(o.peer));
-    out.delete(this.config.id);
-    return [...out].map(([id, address]) => ({ id, address }));
+  /**
+   * The peer address of every other member of `cs` (the applied
+   * configuration), in ascending id order; members with no known address
+   * are left out. A configuration with no voters is one this member has not
+   * learned yet (it joins with an empty data directory and waits for the
+   * leader's snapshot): then every member it was configured with is dialed,
+   * so it can answer the leader.
+   */
+  peerAddresses(cs: ConfState): PeerAddress[] {
+    const known = new Map<number, string>();
+    for (const m of this.config.members) known.set(m.id, hostPort(m.peer));
+    for (const r of this.registry()) if (r.peerUrls[0]) known.set(r.id, dialable(r.peerUrls[0]));
+    for (const o of this.config.peerAddressOverrides) known.set(o.id, hostPort(o.peer));
+    const ids = cs.voters.length + cs.votersOutgoing.length > 0 ? memberIds(cs) : this.config.members.map((m) => m.id);
+    const out: PeerAddress[] = [];
+    for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+      const address = known.get(id);
+      if (id !== this.config.id && address !== undefined) out.push({ id, address });
+    }
+    return out;
+  }
+
+  /**
+   * Makes `transport` dial exactly the peers of `cs`: adds new members,
+   * re-addresses moved ones and forgets removed ones.
+   */
+  syncTransport(transport: PeerSet, cs: ConfState): void {
+    const want = this.peerAddresses(cs);
+    const ids = new Set(want.map((p) => p.id));
+    for (const id of transport.peerIds()) if (!ids.has(id)) transport.removePeer(id);
+    for (const p of want) transport.setPeer(p);
   }
 
   /** Name and addresses of member `id`, as the cluster records them (the configured list for what it does not). */

@@ -1,4 +1,4 @@
-import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Metadata, type ServiceError, type handleUnaryCall, status } from '@grpc/grpc-js';
 import { parseNodeConfig } from '@raftkit/config';
 import { type ConfChange, ConfChangeTransition, ConfChangeType, type ConfState, ProposalDroppedError } from '@raftkit/core';
 import type { adminv1 } from '@raftkit/proto';
@@ -46,13 +46,13 @@ function fakeMember() {
     node,
     sm: { readTable: () => table },
     directory: new MemberDirectory(config, () => table),
-    transport: { setPeer: () => {}, removePeer: () => {} },
+    transport: { peerIds: () => [], setPeer: () => {}, removePeer: () => {} },
     logger: pino({ level: 'silent' }),
     authorize: () => {},
   } as unknown as ServiceContext;
   const admin = adminService(ctx);
-  const call = <Req, Res>(method: (call: never, cb: (e: ServiceError | null, r?: Res) => void) => void, request: Req): Promise<Res> =>
-    new Promise((resolve, reject) => method({ request, metadata: new Metadata() } as never, (e, r) => (e ? reject(e) : resolve(r!))));
+  const call = <Req, Res>(method: handleUnaryCall<Req, Res>, request: Req): Promise<Res> =>
+    new Promise((resolve, reject) => method({ request, metadata: new Metadata() } as never, (e, r) => (e ? reject(e as ServiceError) : resolve(r!))));
   return {
     proposed,
     pendingBefore,

@@ -127,8 +127,8 @@ async function proposeWhenNonePending(ctx: ServiceContext, changes: ConfChangeSi
 
 async function changeMembership(ctx: ServiceContext, changes: ConfChangeSingle[], context: Uint8Array, recheck?: () => void): Promise<void> {
   await proposeWhenNonePending(ctx, changes, context, recheck);
-  // Reflect the change in the transport at once (new or re-addressed peers).
-  for (const p of ctx.directory.peerAddresses()) ctx.transport.setPeer(p);
+  // Reflect the change in the transport at once (new, re-addressed or removed peers).
+  ctx.directory.syncTransport(ctx.transport, ctx.node.raw.raft.trk.confState());
 }
 
 /** Builds the admin service. */
@@ -200,7 +200,6 @@ export function adminService(ctx: ServiceContext): adminv1.AdminServer {
       const cs = known();
       if (cs.voters.length === 1 && cs.voters[0] === req.id) throw grpcError(status.FAILED_PRECONDITION, `member ${req.id} is the only voter; a cluster cannot remove its last voter`);
       await changeMembership(ctx, [{ type: ConfChangeType.RemoveNode, nodeId: req.id }], new Uint8Array());
-      ctx.transport.removePeer(req.id);
       return { members: members(ctx) };
     }),
 
