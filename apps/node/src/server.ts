@@ -14,6 +14,7 @@ import { RaftStorage } from '@raftkit/storage-lmdb';
 import { GrpcTransport, type PeerAddress, type SnapshotSink, type SnapshotSource, channelCredentials, serverCredentials } from '@raftkit/transport-grpc';
 import type { Logger } from 'pino';
 import { MemberDirectory } from './cluster/directory.js';
+import { handOffLeadership } from './cluster/handoff.js';
 import { readMember } from './cluster/registry.js';
 import { ETCD_ERRORS, grpcError } from './grpc-errors.js';
 import { type KvCommand, type MemberAttributes, encodeCommand } from './kv/commands.js';
@@ -63,8 +64,10 @@ export interface RaftkitServer {
    * health turns NOT_SERVING and new client calls are refused with
    * "etcdserver: server stopped"; the calls already running are answered
    * (for up to {@link SHUTDOWN_DRAIN_MS}); then Raft, the transport and
-   * storage stop. `{ force: true }` (a second signal) drops what is still
-   * running instead of waiting for it.
+   * storage stop. A leader of more than one voter first hands its
+   * leadership to the most up-to-date voter (for up to
+   * {@link SHUTDOWN_TRANSFER_MS}). `{ force: true }` (a second signal)
+   * drops what is still running instead of waiting for it.
    */
   stop(options?: { force?: boolean }): Promise<void>;
 }
@@ -75,6 +78,14 @@ export interface RaftkitServer {
  * failed with "request timed out", plus time to write those answers.
  */
 export const SHUTDOWN_DRAIN_MS = 5_500;
+
+/**
+ * The longest a stopping leader waits for a member to take its leadership
+ * over (it usually takes a round trip or two). The core gives up on a
+ * transfer after one election timeout anyway, so that is the bound when it
+ * is shorter.
+ */
+export const SHUTDOWN_TRANSFER_MS = 5_000;
 
 function hostPort(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
@@ -280,6 +291,11 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
         const drained = await Promise.race([gate.drained(SHUTDOWN_DRAIN_MS), force.then(() => false)]);
         if (waiting > 0) logger.info({ calls: waiting, answered: drained }, drained ? 'answered the requests in flight' : `dropping ${gate.inFlight} requests still in flight`);
         await closeGrpcServer(clientServer, drained ? 1000 : 0);
+        // A leader hands over first, so the others need not wait out an election timeout.
+        if (!options.force) {
+          const electionMs = config.timing.electionTicks * config.timing.tickMs;
+          await handOffLeadership(raftNode, logger, Math.min(SHUTDOWN_TRANSFER_MS, electionMs), force);
+        }
         await raftNode.stop();
         await transport.close();
         peerServer.forceShutdown();
