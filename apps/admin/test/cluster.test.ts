@@ -276,6 +276,12 @@ describe('raftctl against a 3-member cluster', () => {
     expect(remove.stdout).toBe('Removed member 4 from the cluster.\n');
     const after = JSON.parse((await run(['member', 'list', '--json'])).stdout) as { members: Array<{ id: number }> };
     expect(after.members.map((m) => m.id)).toEqual([1, 2, 3]);
+    // Its id cannot be used again: one line says why and what to do.
+    const again = await run(['member', 'add', '4', '--peer', m4.peer]);
+    expect(again.code).toBe(4);
+    expect(again.stdout).toBe('');
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/^Error: \S+: member 4 was removed from the cluster, and a removed member's id cannot be used again\. Add it under a new id, and start it with an empty data directory\.\n$/);
     await c.stop(4);
     c.members.delete(4);
   });
