@@ -74,10 +74,13 @@ if (values.help) {
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const benchDir = resolve(values['bench-dir']);
+// `pnpm --filter` runs this in bench/; relative paths mean the directory the
+// command was typed in, which pnpm passes as INIT_CWD.
+const typedIn = process.env.INIT_CWD ?? process.cwd();
+const benchDir = resolve(typedIn, values['bench-dir']);
 const serverMain = join(REPO_ROOT, 'apps/node/dist/main.js');
 const day = new Date().toISOString().slice(0, 10);
-const outDir = resolve(values.out || join(HERE, 'results', day));
+const outDir = values.out ? resolve(typedIn, values.out) : join(HERE, 'results', day);
 if (values.order !== 'interleaved' && values.order !== 'sequential') throw new Error(`--order must be interleaved or sequential, not ${values.order}`);
 const order = values.order;
 
@@ -204,7 +207,7 @@ if (finalHash !== machine.buildHash) {
 }
 
 if (values.profile) {
-  const profileDir = resolve(values['profile-dir'] || join(tmpdir(), `raftkit-vs-etcd-profiles-${Date.now()}`));
+  const profileDir = values['profile-dir'] ? resolve(typedIn, values['profile-dir']) : join(tmpdir(), `raftkit-vs-etcd-profiles-${Date.now()}`);
   log(`profile: raftkit members under node --cpu-prof; profiles in ${profileDir}`);
   const profiled = await profileRaftkit({
     benchDir,
