@@ -26,6 +26,7 @@ export interface OperationBase<Input> {
 
 /** The operation took effect and its client saw the result. */
 export interface CompletedOperation<Input, Output> extends OperationBase<Input> {
+  /** Discriminant: the client received a response. */
   readonly status: 'ok';
   /** Virtual time at which the client received the response; `>= invoke`. */
   readonly complete: number;
@@ -38,6 +39,7 @@ export interface CompletedOperation<Input, Output> extends OperationBase<Input> 
  * leader dropped). The checker ignores it, except to show it in reports.
  */
 export interface FailedOperation<Input> extends OperationBase<Input> {
+  /** Discriminant: the operation is known not to have taken effect. */
   readonly status: 'failed';
   /** When the client learned of the failure, if it did; only shown in reports. */
   readonly complete?: number;
@@ -50,6 +52,7 @@ export interface FailedOperation<Input> extends OperationBase<Input> {
  * treats it as completing at +infinity with an output it does not check.
  */
 export interface UnknownOperation<Input> extends OperationBase<Input> {
+  /** Discriminant: the client never learned the outcome. */
   readonly status: 'unknown';
   /** When the client gave up, if it did; only shown in reports. */
   readonly complete?: number;

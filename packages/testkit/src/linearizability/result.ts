@@ -12,7 +12,9 @@ export interface ReportedOperation<Input, Output> {
 
 /** Every partition of the history has a linearization. */
 export interface Linearizable {
+  /** True only for this outcome: the history passed. */
   readonly ok: true;
+  /** Discriminant of the verdict. */
   readonly outcome: 'linearizable';
   /** Search steps taken over all partitions; a measure of how hard the history was. */
   readonly steps: number;
@@ -27,7 +29,9 @@ export interface Linearizable {
  * come next, none of which leads to a full linearization.
  */
 export interface NotLinearizable<Input, Output> {
+  /** False: the history failed. */
   readonly ok: false;
+  /** Discriminant of the verdict. */
   readonly outcome: 'not-linearizable';
   /** The partition (for the key-value model, the key) that is not linearizable. */
   readonly key: string;
@@ -63,7 +67,9 @@ export interface NotLinearizable<Input, Output> {
  * `ok` is false, so a caller that only looks at `ok` stays safe.
  */
 export interface CheckTimeout {
+  /** False: an undecided history is not a pass. */
   readonly ok: false;
+  /** Discriminant of the verdict. */
   readonly outcome: 'timeout';
   /** The partitions whose search was cut short or never started. */
   readonly undecidedKeys: readonly string[];

@@ -2,6 +2,7 @@
 export interface TimelineRow {
   /** Shown in the left column, usually the client. */
   readonly lane: string;
+  /** Time the operation was invoked, in the same units as `complete`; where its bar starts. */
   readonly invoke: number;
   /** Undefined for an operation that never completed; its bar runs off the right edge. */
   readonly complete: number | undefined;

@@ -6,10 +6,13 @@ import { BOOTSTRAP_INDEX, BOOTSTRAP_TERM, type LogStorage } from '@raftkit/core'
  * the voters it counted, both halves of a joint configuration.
  */
 export interface CommitDecision {
+  /** Id of the leader that decided. */
   leader: number;
+  /** The leader's term when it decided. */
   term: number;
-  /** First and last index newly committed. */
+  /** First index newly committed. */
   from: number;
+  /** Last index newly committed: the new commit index. */
   to: number;
   /** Term of each entry in `[from, to]` in the leader's log, `terms[i - from]`. */
   terms: readonly number[];

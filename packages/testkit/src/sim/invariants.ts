@@ -6,6 +6,7 @@ import { LogMatchingCheck, type LogView, compareLogs, identicalLogs } from './lo
 /** A safety property was broken. The message names the property, the members and the indexes. */
 export class InvariantViolation extends Error {
   constructor(
+    /** The property that broke, such as `log matching` or `linearizability`; it also begins the message. */
     readonly property: string,
     detail: string,
   ) {
@@ -16,6 +17,7 @@ export class InvariantViolation extends Error {
 
 /** What the checker needs to see of one member. */
 export interface ObservedMember {
+  /** The member's Raft id. */
   id: number;
   /** A new object after each restart. */
   raft: Raft;

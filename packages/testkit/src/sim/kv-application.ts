@@ -6,8 +6,11 @@ import type { Rng } from './rng.js';
 
 /** The durable state of the key-value state machine. */
 export interface KvDisk {
+  /** The stored value of each key; an absent key reads as null. */
   data: Map<string, string>;
+  /** Index of the last entry applied to `data`, kept with it so a restart neither skips nor repeats one. */
   applied: number;
+  /** Proposals already applied, so a client's retry of one is not applied twice. */
   dedup: ProposalDeduplicator;
 }
 
@@ -16,6 +19,12 @@ const decoder = new TextDecoder();
 
 /** The simulator's key-value store: read, write, compare-and-set and delete on a few keys. */
 export class KvStateMachine implements SimStateMachine<KvInput, KvOutput> {
+  /**
+   * Called after each entry is applied with its index and a digest of what
+   * was applied there (the proposal's identity and operation, `duplicate`
+   * for a retry applied before, or the entry kind), for the cross-member
+   * state machine safety check. The simulator sets it; unset, nothing is told.
+   */
   onApplied?: (index: number, digest: string) => void;
   /** Present with on-demand snapshots: `disk` survives crashes, so the log may be compacted through it. */
   compactableIndex?: () => number;
@@ -33,10 +42,17 @@ export class KvStateMachine implements SimStateMachine<KvInput, KvOutput> {
     if (disk.applied < storage.firstIndex() - 1) this.restore(storage.snapshot());
   }
 
+  /** The index of the last entry applied, as recorded in the member's {@link KvDisk}. */
   appliedIndex(): number {
     return this.disk.applied;
   }
 
+  /**
+   * Applies committed entries in order and returns one result per entry:
+   * the value read, whether a compare-and-set succeeded, or null for a write,
+   * a delete, a duplicate proposal and a configuration change (whose
+   * configuration is stored in `storage`).
+   */
   apply(entries: AppliedEntry[]): KvOutput[] {
     const out: KvOutput[] = [];
     for (const e of entries) {
@@ -78,19 +94,23 @@ export class KvStateMachine implements SimStateMachine<KvInput, KvOutput> {
     }
   }
 
+  /** The current value of `input.key`, or null when it has none; call only after a linearizable read barrier. */
   read(input: KvInput): KvOutput {
     return this.disk.data.get(input.key) ?? null;
   }
 
+  /** Every key and value, sorted by key, as JSON: equal on members that applied the same entries. */
   fingerprint(): string {
     return JSON.stringify([...this.disk.data].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
+  /** Stores the keys and the deduplication state as a snapshot at `meta.index` in the member's storage. */
   async createSnapshot(meta: SnapshotMetadata): Promise<void> {
     const body = { data: [...this.disk.data], dedup: this.disk.dedup.toState() };
     this.storage.createSnapshot(meta.index, meta.confState, encoder.encode(JSON.stringify(body)));
   }
 
+  /** Replaces the keys, the deduplication state and the applied index with the snapshot's; empty data is the bootstrap snapshot (no keys). */
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
     this.restore(snapshot);
   }

@@ -70,7 +70,9 @@ export class LogMatchingCheck {
 
 /** One member's log for the whole-log comparisons. */
 export interface LogView {
+  /** The member's Raft id, for reports. */
   id: number;
+  /** The member's current Raft instance, whose log (stable and unstable entries) is compared. */
   raft: Raft;
 }
 

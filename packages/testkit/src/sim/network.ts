@@ -4,7 +4,7 @@ import type { Rng } from './rng.js';
 
 /** How the simulated network misbehaves; all zero is a perfect network with `baseDelayMs` latency. */
 export interface NetworkConditions {
-  /** Minimum one-way latency. */
+  /** Minimum one-way latency, ms. */
   baseDelayMs: number;
   /** Mean of an exponential extra delay added to every message (its tail reorders messages). */
   jitterMeanMs: number;
@@ -45,13 +45,17 @@ export const PERFECT_NETWORK: NetworkConditions = {
 
 /** Counters of what the network did. */
 export interface NetworkStats {
+  /** Messages handed to {@link SimNetwork.send}, before loss or duplication. */
   sent: number;
+  /** Copies that reached a receiver (a duplicated message can count twice). */
   delivered: number;
   /** Lost for any reason: dropped by the loss draw, or addressed to a member that is down. */
   lost: number;
   /** Dropped by the loss draw (the `loss` fault acting). */
   dropped: number;
+  /** Copies cut by a partition: their link was blocked when they arrived. */
   blocked: number;
+  /** Messages sent twice (the `duplicate` fault acting). */
   duplicated: number;
   /** Copies given an extra random delay (the `delay` fault acting). */
   delayed: number;
@@ -73,7 +77,14 @@ export const LATE_MS = 100;
  * two-way partitions.
  */
 export class SimNetwork {
+  /**
+   * How messages sent from now on are delayed, lost and duplicated. Starts
+   * as {@link PERFECT_NETWORK}; the simulator replaces it with the run's
+   * drawn conditions and swaps it while a network fault is active. Messages
+   * already in flight keep the delay they were given.
+   */
   conditions: NetworkConditions = PERFECT_NETWORK;
+  /** Running totals of what the network did since it was created; the simulator copies them into the run's statistics. */
   readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, dropped: 0, blocked: 0, duplicated: 0, delayed: 0, late: 0, maxDelayMs: 0 };
   private readonly endpoints = new Map<number, (m: Message) => void>();
   /** Blocked directed links "from>to". */
@@ -132,6 +143,12 @@ export class SimNetwork {
     return [...this.blocked].sort().join(' ');
   }
 
+  /**
+   * Sends messages on their way: each may be lost or duplicated, and each
+   * copy is delivered after its own delay under the current
+   * {@link conditions}, unless a partition blocks its link at delivery time
+   * or its receiver is detached by then. Nothing is delivered synchronously.
+   */
   send(messages: readonly Message[]): void {
     for (const m of messages) this.sendOne(m);
   }

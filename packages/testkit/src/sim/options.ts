@@ -33,14 +33,19 @@ export const ALL_FAULTS: readonly FaultKind[] = [
 
 /** Raft settings a run may override. */
 export interface SimRaftOverrides {
+  /** Byte limit of the entries in one append message (one entry is always sent). Default: 1 or 4096, chosen by the seed. */
   maxSizePerMsg?: number;
+  /** Most append messages in flight to one follower. Default 16. */
   maxInflightMsgs?: number;
+  /** Whether members run a pre-election before campaigning. Default true, as in the core. */
   preVote?: boolean;
+  /** Whether a leader steps down when it has not heard from a quorum within an election timeout. Default true, as in the core. */
   checkQuorum?: boolean;
 }
 
 /** Settings of one simulated run. Everything random derives from `seed`. */
 export interface SimulationOptions<I, O, D> {
+  /** Every random choice of the run derives from it: the same seed with the same options replays the same run. */
   seed: number;
   /** Founding voters. Default: 3 or 5, chosen by the seed. */
   members?: number;

@@ -27,6 +27,7 @@ export class Rng {
     return this.next() < p;
   }
 
+  /** One element of `xs`, each equally likely. Throws when `xs` is empty. */
   pick<T>(xs: readonly T[]): T {
     if (xs.length === 0) throw new Error('cannot pick from an empty list');
     return xs[Math.floor(this.next() * xs.length)]!;

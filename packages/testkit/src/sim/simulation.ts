@@ -21,29 +21,43 @@ export { replayCommand } from './replay.js';
 
 /** Counters of a run. */
 export interface SimulationStats {
+  /** Virtual time at the end of the run, ms: the fault phase plus the time healing, the checks and the final reads took. */
   virtualMs: number;
+  /** Client operations in the history: every attempt of every client, the liveness probe and the final reads. */
   operations: number;
+  /** Operations whose client saw a result. */
   ok: number;
+  /** Operations known not to have taken effect. */
   failed: number;
+  /** Operations whose outcome the client never learned: writes that timed out or whose member crashed under them (a read that fails is `failed`). */
   unknown: number;
+  /** Leaders elected: each (term, member) that became leader counts once. */
   elections: number;
+  /** The highest term any member reached. */
   maxTerm: number;
+  /** The highest commit index of any member at the end. */
   commitIndex: number;
+  /** Snapshots members installed from a leader (not the ones they took themselves). */
   snapshotsInstalled: number;
   /** How often each fault kind acted (scheduled faults that found nothing to act on are not counted). */
   faults: Record<string, number>;
   /** The same per variant, `kind:variant`: partition shapes, membership actions, transfer outcomes... */
   faultVariants: Record<string, number>;
+  /** What the simulated network did with the members' messages. */
   messages: NetworkStats;
+  /** How many times the safety invariants were checked: once after every step of the virtual clock. */
   invariantChecks: number;
 }
 
 /** The outcome of a run. */
 export interface SimulationResult {
+  /** The seed the run derived from, as given in its options. */
   seed: number;
+  /** True when every check passed; false when `violation` says what failed. */
   ok: boolean;
   /** What went wrong, if anything: a safety property, linearizability, liveness or convergence. */
   violation?: { kind: string; message: string };
+  /** Counters of the run, for reports; they do not affect `ok`. */
   stats: SimulationStats;
   /** The readable event trace, when requested (always filled for failing runs). */
   trace: string[];
@@ -63,7 +77,13 @@ export interface SimulationResult {
  * healing, and convergence.
  */
 export class Simulation<I, O, D> {
+  /** The seed of the run, from its options: every random choice derives from it. */
   readonly seed: number;
+  /**
+   * The run's virtual clock, shared by every member, the network and the
+   * clients. Time only moves when {@link run} steps it, so `clock.now()` is
+   * the virtual time of the run in ms (0 at the start).
+   */
   readonly clock = new VirtualClock();
   private readonly rng: Rng;
   private readonly network: SimNetwork;
