@@ -2,7 +2,9 @@ import { isIP, isIPv4, isIPv6 } from 'node:net';
 
 /** A network endpoint as the server binds or dials it. IPv6 hosts are kept without brackets. */
 export interface NetAddress {
+  /** Hostname or IP literal, lowercased; IPv6 without brackets. */
   host: string;
+  /** TCP port, 0-65535; 0 asks the system for a free port when binding. */
   port: number;
 }
 
@@ -11,6 +13,7 @@ export type AddressScheme = 'http' | 'https';
 
 /** An address as written, normalized, with the scheme it was given with (if any). */
 export interface ParsedAddress extends NetAddress {
+  /** The scheme as written, lowercased, which must agree with the TLS setting of that address; `undefined` for a bare `host:port`. */
   scheme: AddressScheme | undefined;
 }
 

@@ -30,7 +30,9 @@ export const REDACTED = '<redacted>';
 
 /** Thrown by `loadConfig` when the configuration has problems; `issues` lists all of them. */
 export class ConfigError extends Error {
+  /** Always `ConfigError`, so the error is recognisable once serialized. */
   override readonly name = 'ConfigError';
+  /** Every problem found, in the order of the message's lines; never empty. */
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {

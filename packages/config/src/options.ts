@@ -23,6 +23,7 @@ export interface ConfigOption {
   flag: `--${string}`;
   /** The environment variable: `RAFTKIT_` and the field path in upper snake case. */
   env: `RAFTKIT_${string}`;
+  /** How the flag's or the variable's text is turned into the field's value. */
   kind: OptionKind;
   /** Placeholder for the value in help text. */
   valueName: string;

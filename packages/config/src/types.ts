@@ -38,6 +38,12 @@ export interface TlsSettings {
 
 /** TLS between members: each checks the others' certificates, so the CA is always given. */
 export interface PeerTlsSettings extends TlsSettings {
+  /**
+   * PEM CA bundle that signs every member's certificate, absolute path
+   * (`--peer-trusted-ca-file`). A member checks the certificate of each
+   * peer it dials against it, and so does a peer that is dialed when
+   * `clientCertAuth` is true. Required whenever peer TLS is on: no default.
+   */
   trustedCaFile: string;
 }
 
@@ -47,9 +53,26 @@ export interface PeerTlsSettings extends TlsSettings {
  * `[electionTicks, electionTicksMax)` ticks.
  */
 export interface TimingSettings {
+  /** Length of one tick in milliseconds (`--tick-ms`); every other timing is a whole number of ticks. Default 100. */
   tickMs: number;
+  /**
+   * Ticks between two heartbeats of a leader to each follower. Given as
+   * `--heartbeat-ticks`, or in ms as `--heartbeat-interval` (a multiple of
+   * `tickMs`, converted here). Default 1 (100 ms at the default tick).
+   */
   heartbeatTicks: number;
+  /**
+   * The shortest election timeout in ticks: a follower that hears no leader
+   * for a randomized timeout of at least this many ticks starts an election.
+   * Always more than `heartbeatTicks`. Given as `--election-ticks`, or in ms
+   * as `--election-timeout`. Default 10 (1 s at the default tick, etcd's).
+   */
   electionTicks: number;
+  /**
+   * Exclusive upper bound of the randomized election timeout, in ticks;
+   * always more than `electionTicks`. Given as `--election-ticks-max`, or
+   * in ms as `--election-timeout-max`. Default twice `electionTicks`.
+   */
   electionTicksMax: number;
 }
 
@@ -117,13 +140,16 @@ export interface NodeConfig {
   advertise: {
     client: NetAddress[];
   };
+  /** Raft timing, in ticks of `timing.tickMs` ms, whichever form (ticks or ms) it was given in. */
   timing: TimingSettings;
+  /** When the log is compacted and how much of it is kept for followers that fall behind. */
   snapshot: {
     /** Applied entries between two snapshots. */
     count: number;
     /** Entries kept behind a snapshot so a slow follower can catch up without receiving one. */
     catchupEntries: number;
   };
+  /** Size and flow limits of requests, peer messages and replication. */
   limits: LimitSettings;
   /** `null` means plain text on that listener. */
   tls: {
@@ -134,8 +160,11 @@ export interface NodeConfig {
   auth: {
     token: string | null;
   };
+  /** How the member logs. */
   log: {
+    /** The least severe level written. Default `info`. */
     level: LogLevel;
+    /** How lines are written. Default `auto`. */
     format: LogFormat;
   };
 }
