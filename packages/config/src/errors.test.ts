@@ -337,14 +337,14 @@ describe('TLS', () => {
 describe('unknown names', () => {
   test('an unknown key with a did-you-mean, pointing at the key', () => {
     const dir = tempDir();
-    expect(withFile(dir, ['timing:', '  tickMS: 100'])).toEqual(['timing.tickMS: unknown key in raftkit.yaml:2:3; did you mean timing.tickMs?']);
+    expect(withFile(dir, ['timing:', '  tickMS: 100'])).toEqual(['timing.tickMS: unknown key in raftkit.yaml:2:3, got 100; did you mean timing.tickMs?']);
   });
 
   test('a key in the wrong section suggests where it belongs', () => {
     const dir = tempDir();
     expect(withFile(dir, ['electionTicks: 20', 'data_dir: /srv'])).toEqual([
-      'electionTicks: unknown key in raftkit.yaml:1:1; did you mean timing.electionTicks?',
-      'data_dir: unknown key in raftkit.yaml:2:1; did you mean dataDir?',
+      'electionTicks: unknown key in raftkit.yaml:1:1, got 20; did you mean timing.electionTicks?',
+      'data_dir: unknown key in raftkit.yaml:2:1, got "/srv"; did you mean dataDir?',
     ]);
   });
 
@@ -357,7 +357,7 @@ describe('unknown names', () => {
         value: true,
         expected: 'one of level, format',
         source: 'raftkit.yaml:2:3',
-        message: 'log.colour: unknown key in raftkit.yaml:2:3; expected one of level, format',
+        message: 'log.colour: unknown key in raftkit.yaml:2:3, got true; expected one of level, format',
       },
     ]);
   });
@@ -365,7 +365,7 @@ describe('unknown names', () => {
   test('an unknown key in a member entry', () => {
     const dir = tempDir();
     expect(withFile(dir, ['members:', '  - { id: 1, peer: "10.0.0.1:2380", clinet: "x" }'])).toEqual([
-      'members[0].clinet: unknown key in raftkit.yaml:2:37; did you mean members[0].client?',
+      'members[0].clinet: unknown key in raftkit.yaml:2:37, got "x"; did you mean members[0].client?',
     ]);
   });
 
@@ -382,9 +382,9 @@ describe('unknown names', () => {
   test('an unknown RAFTKIT_ variable', () => {
     const cwd = tempDir().path;
     expect(messagesOf({ cwd, env: { RAFTKIT_DATA_DIRR: '/srv', RAFTKIT_TICK_MS: '10', RAFTKIT_FROBNICATE: '1' } })).toEqual([
-      'RAFTKIT_DATA_DIRR: unknown environment variable; did you mean RAFTKIT_DATA_DIR?',
-      'RAFTKIT_TICK_MS: unknown environment variable; did you mean RAFTKIT_TIMING_TICK_MS?',
-      'RAFTKIT_FROBNICATE: unknown environment variable; expected a RAFTKIT_ variable listed in --help',
+      'RAFTKIT_DATA_DIRR: unknown environment variable, got "/srv"; did you mean RAFTKIT_DATA_DIR?',
+      'RAFTKIT_TICK_MS: unknown environment variable, got "10"; did you mean RAFTKIT_TIMING_TICK_MS?',
+      'RAFTKIT_FROBNICATE: unknown environment variable, got "1"; expected a RAFTKIT_ variable listed in --help',
     ]);
   });
 
@@ -403,8 +403,20 @@ describe('unknown names', () => {
         value: '/srv',
         expected: 'a flag listed in --help',
         suggestion: '--data-dir',
-        message: '--data-dirr: unknown flag; did you mean --data-dir?',
+        message: '--data-dirr: unknown flag, got "/srv"; did you mean --data-dir?',
       },
+    ]);
+  });
+
+  test('an unknown name shows the value it was given, however it was given', () => {
+    const dir = tempDir();
+    expect(withFile(dir, ['dataDirr: /srv'], { argv: ['--data-dirr=/srv', '--tick-mss', '--id', '1', '--verbose'], env: { RAFTKIT_DATA_DIRR: '/srv' } })).toEqual([
+      'RAFTKIT_DATA_DIRR: unknown environment variable, got "/srv"; did you mean RAFTKIT_DATA_DIR?',
+      '--data-dirr: unknown flag, got "/srv"; did you mean --data-dir?',
+      // The next argument is a flag, so it is not this flag's value.
+      '--tick-mss: unknown flag with no value; did you mean --tick-ms?',
+      '--verbose: unknown flag with no value; expected a flag listed in --help',
+      'dataDirr: unknown key in raftkit.yaml:1:1, got "/srv"; did you mean dataDir?',
     ]);
   });
 
@@ -484,8 +496,8 @@ describe('the config file', () => {
     const dir = tempDir();
     expect(withFile(dir, ['id: [1'], { argv: ['--tick-mss', '5'], env: { RAFTKIT_IDD: '2' } })).toEqual([
       'raftkit.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ]; expected valid YAML',
-      'RAFTKIT_IDD: unknown environment variable; did you mean RAFTKIT_ID?',
-      '--tick-mss: unknown flag; did you mean --tick-ms?',
+      'RAFTKIT_IDD: unknown environment variable, got "2"; did you mean RAFTKIT_ID?',
+      '--tick-mss: unknown flag, got "5"; did you mean --tick-ms?',
     ]);
   });
 });
@@ -519,12 +531,12 @@ describe('every problem at once', () => {
     expect((error as ConfigError).message).toBe(
       [
         'invalid raftkit configuration (8 problems):',
-        '  - RAFTKIT_LOG_LEVELL: unknown environment variable; did you mean RAFTKIT_LOG_LEVEL?',
-        '  - --snapshot-cnt: unknown flag; did you mean --snapshot-count?',
+        '  - RAFTKIT_LOG_LEVELL: unknown environment variable, got "debug"; did you mean RAFTKIT_LOG_LEVEL?',
+        '  - --snapshot-cnt: unknown flag, got "5"; did you mean --snapshot-count?',
         '  - members[1].peer: got "10.0.0.2:99999" from raftkit.yaml:3:20; expected a port from 1 to 65535',
         '  - timing.tickMs: got 0 from raftkit.yaml:5:11; expected a positive integer',
         '  - log.level: got "loud" from --log-level; expected one of debug, info, warn, error',
-        '  - snapshots: unknown key in raftkit.yaml:7:1; did you mean snapshot?',
+        '  - snapshots: unknown key in raftkit.yaml:7:1, got {"count":5}; did you mean snapshot?',
         '  - members[1].id: got 1 from raftkit.yaml:3:11; expected an id not already used by members[0]',
         '  - timing.electionTicks: got 1 from raftkit.yaml:6:18; expected more than timing.heartbeatTicks, which is 1',
       ].join('\n'),

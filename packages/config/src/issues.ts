@@ -78,18 +78,22 @@ export interface IssueParts {
   suggestion?: string;
   /** How `source` joins a `problem`: "missing in file:3:5", "cannot read ... from --cert-file". */
   preposition?: 'in' | 'from';
+  /** Shows the value after the `problem` too: an unknown name's value is given, just not where it can be used. */
+  showGiven?: boolean;
 }
 
 /**
  * Builds the issue and its message, always in the same shape:
- * `<path>: got <value> from <source>; expected <what>`, or
- * `<path>: <problem> in <source>; did you mean <name>?`.
+ * `<path>: got <value> from <source>; expected <what>`,
+ * `<path>: <problem> in <source>; expected <what>`, or, for an unknown name,
+ * `<path>: <problem> in <source>, got <value>; did you mean <name>?`.
  */
 export function makeIssue(parts: IssueParts): ConfigIssue {
-  const { path, value, expected, problem, source, suggestion, preposition = 'in' } = parts;
+  const { path, value, expected, problem, source, suggestion, preposition = 'in', showGiven = false } = parts;
   let text: string;
   if (problem !== undefined) {
     text = source === undefined || source === 'default' ? problem : `${problem} ${preposition} ${source}`;
+    if (showGiven) text += value === undefined ? ' with no value' : `, got ${showValue(value)}`;
   } else {
     const got = `got ${showValue(value)}`;
     text = source === undefined ? got : source === 'default' ? `${got} by default` : `${got} from ${source}`;

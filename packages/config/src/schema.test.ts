@@ -53,7 +53,7 @@ describe('parseNodeConfig', () => {
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).issues.map((i) => i.message)).toEqual([
-      'extra: unknown key; expected one of id, name, clusterToken, clusterState, members, peerAddressOverrides, dataDir, listen, advertise, timing, snapshot, limits, tls, auth, log',
+      'extra: unknown key, got 1; expected one of id, name, clusterToken, clusterState, members, peerAddressOverrides, dataDir, listen, advertise, timing, snapshot, limits, tls, auth, log',
       'timing.electionTicks: got 10 by default; expected more than timing.heartbeatTicks, which is 10',
     ]);
   });

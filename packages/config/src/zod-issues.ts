@@ -98,6 +98,7 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[], sourceOf: So
             path: formatPath(path),
             value: isSecret(path) ? REDACTED : isRecord(issue.input) ? issue.input[key] : undefined,
             problem: 'unknown key',
+            showGiven: true,
             expected: `one of ${known.join(', ')}`,
             ...(source !== undefined && { source }),
             ...(suggestion !== undefined && { suggestion }),

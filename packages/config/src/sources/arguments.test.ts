@@ -24,7 +24,7 @@ test('single-dash long flags work as in etcd', () => {
 
 test('an unknown single-dash flag is one problem, not one per letter', () => {
   expect(readArguments(['-dta-dir', '/srv', '-x']).issues.map((i) => i.message)).toEqual([
-    '-dta-dir: unknown flag; did you mean --data-dir?',
-    '-x: unknown flag; expected a flag listed in --help',
+    '-dta-dir: unknown flag, got "/srv"; did you mean --data-dir?',
+    '-x: unknown flag with no value; expected a flag listed in --help',
   ]);
 });

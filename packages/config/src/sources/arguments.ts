@@ -112,6 +112,7 @@ export function readArguments(given: readonly string[]): ArgumentReading {
           path: singleDash.has(token.index) ? `-${name}` : token.rawName,
           value: /token|secret|passw/i.test(name) ? REDACTED : value,
           problem: 'unknown flag',
+          showGiven: true,
           expected: 'a flag listed in --help',
           ...(suggestion !== undefined && { suggestion: `--${suggestion}` }),
         }),

@@ -43,6 +43,7 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
           path: name,
           value: SECRET_NAME.test(name) ? REDACTED : text,
           problem: 'unknown environment variable',
+          showGiven: true,
           expected: 'a RAFTKIT_ variable listed in --help',
           ...(suggestion !== undefined && { suggestion: ENV_PREFIX + suggestion }),
         }),
