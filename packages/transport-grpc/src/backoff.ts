@@ -15,6 +15,7 @@ export interface BackoffOptions {
 export class Backoff {
   private attempt = 0;
 
+  /** A backoff within `options`, its jitter drawn from `random` (values in [0, 1)). */
   constructor(
     private readonly options: BackoffOptions,
     private readonly random: () => number = Math.random,

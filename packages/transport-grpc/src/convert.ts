@@ -35,6 +35,7 @@ export function toWire(m: Message): raftv1.Message {
 
 /** A message received from the network that cannot be trusted, with the reason. */
 export class MalformedMessageError extends Error {
+  /** `message` says what is wrong. */
   constructor(message: string) {
     super(message);
     this.name = 'MalformedMessageError';

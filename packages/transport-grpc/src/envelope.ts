@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 
 /** Why an incoming frame or transfer is refused: the status to answer and what to tell the sender. */
 export interface Refusal {
+  /** The gRPC status the call ends with. */
   code: grpc.status;
+  /** The status message: what was wrong, for the sender's log. */
   details: string;
   /** The sender the refusal is counted against, when it is a known member. */
   from?: number;
@@ -10,8 +12,11 @@ export interface Refusal {
 
 /** What a receiver checks every frame against. */
 export interface EnvelopeRules {
+  /** This member's cluster id; frames carrying another are refused. */
   clusterId: number;
+  /** This member's Raft id; frames addressed to another member are refused. */
   id: number;
+  /** Whether `id` is a current peer (it changes with `setPeer` and `removePeer`). */
   isMember(id: number): boolean;
 }
 

@@ -164,14 +164,23 @@ export function encodeFrame(clusterId: number, from: number, to: number, message
 
 /** A decoded frame: its addressing and its messages, as the core's types. */
 export interface DecodedFrame {
+  /** The cluster id the sender put in the frame (0 when the field is absent). */
   clusterId: number;
+  /** The sending member's Raft id (0 when absent). */
   from: number;
+  /** The member the frame is addressed to (0 when absent). */
   to: number;
+  /**
+   * The messages, in the order they were encoded. They are decoded but not
+   * yet checked for Raft-level sense, and their `bytes` fields are views
+   * into the frame's buffer.
+   */
   messages: Message[];
 }
 
 /** Bytes that are not a frame: truncated, a bad wire type, a number past 2^53. */
 export class FrameDecodeError extends Error {
+  /** `message` says what is wrong. */
   constructor(message: string) {
     super(message);
     this.name = 'FrameDecodeError';

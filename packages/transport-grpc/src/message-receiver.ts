@@ -7,6 +7,7 @@ import { type DecodedFrame, decodeFrame } from './frame-codec.js';
 
 /** What the receiving handlers need from the transport that owns them. */
 export interface ReceiverContext extends EnvelopeRules {
+  /** Largest frame accepted, in bytes (the `maxMessageBytes` option). */
   readonly maxMessageBytes: number;
   /** Counts and logs (rate-limited) a refused frame or transfer. */
   refuse(refusal: Refusal): void;

@@ -24,6 +24,12 @@ export interface GrpcTransportOptions {
   snapshotSink?: SnapshotSink;
   /** TLS or mutual TLS for both the peer service and outgoing connections; plaintext when absent. */
   tls?: TlsOptions;
+  /**
+   * Where the transport logs snapshot transfers, broken streams, refused
+   * input and handlers that throw; broken streams and refused input are
+   * logged at most once per peer per `rejectLogIntervalMs`. Default: a
+   * logger that discards everything.
+   */
   logger?: RaftLogger;
   /**
    * Largest frame sent or accepted, in bytes. Every member must use the same
@@ -55,28 +61,19 @@ export interface GrpcTransportOptions {
   random?: () => number;
 }
 
-/** {@link GrpcTransportOptions} with every default filled in. */
-export interface ResolvedOptions {
-  id: number;
-  clusterId: number;
-  peers: readonly PeerAddress[];
-  handler: TransportHandler;
+/**
+ * {@link GrpcTransportOptions} with every default filled in; each field
+ * means what the option of the same name means.
+ */
+export interface ResolvedOptions extends Required<Omit<GrpcTransportOptions, 'snapshotSource' | 'snapshotSink' | 'tls' | 'backoff'>> {
+  /** The configured source, or undefined to send the bytes carried in the `Snap` message. */
   snapshotSource: SnapshotSource | undefined;
+  /** The configured sink, or undefined when incoming snapshots are refused. */
   snapshotSink: SnapshotSink | undefined;
+  /** The TLS material, or undefined for plaintext. */
   tls: TlsOptions | undefined;
-  logger: RaftLogger;
-  maxMessageBytes: number;
-  maxQueueMessages: number;
-  maxQueueBytes: number;
-  snapshotChunkBytes: number;
-  snapshotAttempts: number;
-  snapshotStallTimeoutMs: number;
+  /** The reconnect backoff with both bounds set. */
   backoff: BackoffOptions;
-  connectTimeoutMs: number;
-  keepaliveMs: number;
-  keepaliveTimeoutMs: number;
-  rejectLogIntervalMs: number;
-  random: () => number;
 }
 
 /** Room left in a frame for everything but chunk bytes (header fields, tags, lengths). */

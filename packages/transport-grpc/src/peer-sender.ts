@@ -27,8 +27,11 @@ const REFUSALS = new Set<grpc.status>([
 
 /** What a {@link PeerSender} needs from the transport that owns it. */
 export interface PeerSenderContext {
+  /** The transport's options (limits, timeouts, backoff, cluster and member ids). */
   readonly options: ResolvedOptions;
+  /** Credentials of the connection to the peer: TLS or insecure. */
   readonly credentials: grpc.ChannelCredentials;
+  /** Where broken streams are logged, at most once per peer per interval. */
   readonly streamLog: RateLimitedLog;
   /** Tells the application (later, never synchronously) that the peer is unreachable. */
   reportUnreachable(peerId: number): void;
@@ -86,6 +89,7 @@ export class PeerSender {
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
 
+  /** Starts sending to member `id` at `addressValue`: the connection and its stream open at once. */
   constructor(
     readonly id: number,
     private addressValue: string,

@@ -9,6 +9,7 @@ import type { RaftLogger } from '@raftkit/core';
 export class RateLimitedLog {
   private readonly last = new Map<number, { at: number; suppressed: number }>();
 
+  /** Warns through `logger`, at most once per key per `intervalMs` of `now()` (milliseconds). */
   constructor(
     private readonly logger: RaftLogger,
     private readonly intervalMs: number,

@@ -9,9 +9,11 @@ import type { SnapshotSink, SnapshotWriter } from './types.js';
 
 /** What the snapshot handler needs beyond the message handler's context. */
 export interface SnapshotReceiverContext extends ReceiverContext {
+  /** Where incoming snapshots are written; undefined refuses every transfer. */
   readonly sink: SnapshotSink | undefined;
   /** Counts a completed (`ok`) or failed transfer from `from`. */
   countSnapshot(from: number, ok: boolean): void;
+  /** Where failures to abort a sink's writer are logged. */
   readonly logger: { warn(message: string, fields?: Record<string, unknown>): void };
 }
 

@@ -56,11 +56,15 @@ export function inMessageReader(m: Message): SnapshotReader {
 
 /** Everything one transfer attempt needs. */
 export interface SnapshotTransfer {
+  /** The client `InstallSnapshot` is called on; the transport gives each transfer a connection of its own, so chunks never delay the message stream. */
   client: grpc.Client;
+  /** The cluster id put in the header, checked by the receiver. */
   clusterId: number;
   /** The `Snap` message to deliver (its `data`, if any, is not sent in the header). */
   message: Message;
+  /** The snapshot's bytes, opened for this attempt. */
   reader: SnapshotReader;
+  /** Size of each chunk frame's data, in bytes (the last one may be smaller). */
   chunkBytes: number;
   /** The attempt fails when no chunk is accepted for this long. */
   stallTimeoutMs: number;

@@ -99,9 +99,16 @@ export interface TlsOptions {
   serverNameOverride?: string;
 }
 
-/** Counters of one peer, for monitoring (the server exports them as metrics). */
+/**
+ * Counters of one peer, for monitoring (the server exports them as metrics).
+ * The counts start at zero when the peer is added, and again when a removed
+ * peer is added back; `connected`, `queueDepth` and `queueBytes` are the
+ * values at the moment `stats()` was called.
+ */
 export interface PeerStats {
+  /** The peer's Raft id. */
   id: number;
+  /** `host:port` of the peer's peer service; changes when `setPeer` moves the peer. */
   address: string;
   /** The outgoing stream is established. */
   connected: boolean;
@@ -123,15 +130,23 @@ export interface PeerStats {
   rejected: number;
   /** Times the outgoing stream was established again after it had broken. */
   reconnects: number;
+  /** Snapshots sent to this peer and confirmed by it (whole transfers, not attempts). */
   snapshotsSent: number;
   /** Snapshot send attempts that failed (each is retried until attempts run out). */
   snapshotSendFailures: number;
+  /** Snapshots received from this peer, verified, committed through the sink and delivered. */
   snapshotsReceived: number;
+  /**
+   * Incoming snapshot transfers from this peer that failed after their
+   * header named the sender: a bad frame, a size or checksum mismatch, no
+   * sink or a sink that failed, or a stream cut short.
+   */
   snapshotReceiveFailures: number;
 }
 
 /** Counters of the whole transport. */
 export interface TransportStats {
+  /** One entry per current peer, a snapshot of its counters taken by `stats()`. */
   peers: PeerStats[];
   /** Frames refused before a known sender could be told (garbage, unknown members, wrong cluster). */
   rejectedUnattributed: number;
