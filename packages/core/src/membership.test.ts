@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeConfChange } from './confchange/codec.js';
 import { ConfChangeTransition, ConfChangeType, isLeaveJoint } from './confchange/types.js';
 import { ProposalDroppedError } from './errors.js';
+import type { Ready } from './raw-node.js';
 import { TestCluster } from './test-support/cluster.js';
-import { type Entry, EntryType, MessageType, StateRole } from './types.js';
+import { type Entry, EntryType, type Message, MessageType, StateRole } from './types.js';
+import { voteResponseType } from './util.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const voter = (nodeId: number) => ({ type: ConfChangeType.AddVoter, nodeId });
@@ -18,6 +20,27 @@ function sameData(c: TestCluster, ids: number[]): void {
   const want = c.appliedData(ids[0]!);
   for (const id of ids) expect(c.appliedData(id), `member ${id}`).toEqual(want);
 }
+
+/**
+ * Runs the cluster until member `id` is handed a Ready that applies a
+ * configuration change, and returns that Ready unhandled: `id` then knows
+ * the change is committed but has not applied it. Its other Readies are
+ * handled as usual.
+ */
+function holdConfChangeReady(c: TestCluster, id: number): Ready {
+  for (let round = 0; round < 100; round++) {
+    for (const other of c.members.keys()) if (other !== id) while (c.processReady(other));
+    while (c.node(id).hasReady()) {
+      const rd = c.takeReady(id);
+      if (rd.committedEntries.some((e) => e.type === EntryType.ConfChange)) return rd;
+      c.finishReady(id, rd);
+    }
+    c.deliverAll();
+  }
+  throw new Error(`member ${id} was never handed a configuration change to apply`);
+}
+
+const isCampaignRequest = (m: Message) => m.type === MessageType.Vote || m.type === MessageType.PreVote;
 
 describe('membership', () => {
   it('grows 1 -> 3 -> 5 under load, every new member catching up from a snapshot', () => {
@@ -296,5 +319,133 @@ describe('membership', () => {
     expect(c.sentOfType(MessageType.Vote).filter((m) => m.from === 3).length).toBeGreaterThan(votesBefore);
     c.propose(1, 'b');
     sameData(c, [1, 2]);
+  });
+  it('a learner grants its vote: it may be a voter in a configuration it has not applied yet (scenario 23, etcd campaign_learner_must_vote)', () => {
+    // Voters 1 and 2, learner 3.
+    const c = new TestCluster([1, 2, 3], { learners: [3] });
+    c.elect(1);
+    // 3 is promoted; the change commits and is applied on 1 and 2 while
+    // nothing reaches 3, which does not even hold it in its log.
+    const reconnect3 = c.drop((m) => m.to === 3);
+    c.confChange(1, [voter(3)]);
+    for (const id of [1, 2]) expect(c.voters(id), `member ${id}`).toEqual([1, 2, 3]);
+    expect(c.voters(3)).toEqual([1, 2]);
+    expect(c.node(3).raft.isLearner).toBe(true);
+    expect(c.node(3).raft.raftLog.lastIndex()).toBeLessThan(c.node(2).raft.raftLog.lastIndex());
+    // 1 dies and 2 campaigns. Of the voters {1, 2, 3} only 3 can answer: it
+    // must vote, or the cluster stays leaderless with a quorum up.
+    c.crash(1);
+    reconnect3();
+    const before = c.sent.length;
+    c.elect(2);
+    expect(c.leader()).toBe(2);
+    const answers = c.sent.slice(before).filter((m) => m.type === MessageType.VoteResp && m.from === 3);
+    expect(answers).toEqual([expect.objectContaining({ to: 2, reject: false })]);
+    // The new leader catches 3 up; 3 applies its own promotion and counts.
+    expect(c.voters(3)).toEqual([1, 2, 3]);
+    expect(c.node(3).raft.isLearner).toBe(false);
+    c.propose(2, 'after');
+    sameData(c, [2, 3]);
+    expect(c.appliedData(3)).toEqual(['after']);
+  });
+
+  for (const preVote of [false, true]) {
+    it(`a learner's ${preVote ? 'pre-vote' : 'vote'} never counts toward an election quorum: learners plus a minority of voters do not elect (scenario 23)`, () => {
+      // Voters 1 2 3, learners 4 5. With 2 and 3 down, the candidate and
+      // both learners are three of five members, but one of three voters.
+      const c = new TestCluster([1, 2, 3, 4, 5], { learners: [4, 5], preVote });
+      c.crash(2);
+      c.crash(3);
+      c.elect(1);
+      const candidate = preVote ? StateRole.PreCandidate : StateRole.Candidate;
+      expect(c.node(1).raft.state).toBe(candidate);
+      // The candidate asks only voters. Its request reaches the learners
+      // anyway (as it would a learner it believes promoted), and both grant.
+      const request = c.sent.find((m) => isCampaignRequest(m) && m.from === 1 && m.to === 2)!;
+      expect(request).toBeDefined();
+      const before = c.sent.length;
+      for (const learnerId of [4, 5]) c.node(learnerId).step({ ...request, to: learnerId });
+      c.stabilize();
+      // Counted, they make no quorum of voters.
+      expect(c.node(1).raft.state).toBe(candidate);
+      expect(c.leader()).toBeUndefined();
+      const grants = c.sent.slice(before).filter((m) => m.type === voteResponseType(request.type) && m.to === 1 && !m.reject);
+      expect(grants.map((m) => m.from).sort()).toEqual([4, 5]);
+      expect([4, 5].map((id) => c.node(1).raft.trk.votes.get(id))).toEqual([true, true]);
+      // One voter's grant does: 2 comes back and gets the same request.
+      c.restart(2);
+      c.node(2).step({ ...request });
+      c.stabilize();
+      expect(c.leader()).toBe(1);
+    });
+  }
+
+  it('a new leader treats an unapplied change in its log as pending and refuses a second one (scenario 26, etcd TestNewLeaderPendingConfig)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    // A change reaches every log but never commits: the acknowledgements
+    // are lost, then the leader dies.
+    const restoreAcks = c.drop((m) => m.type === MessageType.AppResp);
+    c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(4)], context: new Uint8Array() });
+    c.stabilize();
+    const changeIndex = c.node(1).raft.raftLog.lastIndex();
+    expect(c.node(2).raft.raftLog.lastIndex()).toBe(changeIndex);
+    expect(c.node(2).raft.raftLog.committed).toBeLessThan(changeIndex);
+    c.crash(1);
+    restoreAcks();
+    // 2 wins the next election; its appends are held, so the change is
+    // neither committed nor applied on it yet.
+    const releaseAppends = c.drop((m) => m.type === MessageType.App);
+    c.elect(2);
+    expect(c.leader()).toBe(2);
+    expect(c.node(2).raft.raftLog.applied).toBeLessThan(changeIndex);
+    let err: unknown;
+    try {
+      c.node(2).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(5)], context: new Uint8Array() });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ProposalDroppedError);
+    expect((err as ProposalDroppedError).reason).toBe('conf-change-pending');
+    expect((err as Error).message).toMatch(new RegExp(`a configuration change at index ${changeIndex} is not applied yet`));
+    expect(c.node(2).raft.pendingConfIndex).toBe(changeIndex);
+    // Once the inherited change is applied, the next one is taken.
+    releaseAppends();
+    c.tickAll(2);
+    expect(c.node(2).raft.trk.learnerIds()).toEqual([4]);
+    c.confChange(2, [learner(5)]);
+    for (const id of [2, 3]) expect(c.node(id).raft.trk.learnerIds(), `member ${id}`).toEqual([4, 5]);
+  });
+
+  it('a member with a committed but unapplied change does not campaign, on TimeoutNow or on timeout (scenario 26, etcd TestConfChangeCheckBeforeCampaign)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    const term = c.node(1).raft.term;
+    c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(4)], context: new Uint8Array() });
+    // 2 knows the change is committed and is slow to apply it.
+    const held = holdConfChangeReady(c, 2);
+    c.stabilize();
+    const log2 = c.node(2).raft.raftLog;
+    expect(log2.committed).toBeGreaterThan(log2.applied);
+    // It has every entry, so a transfer to it sends TimeoutNow at once; it does not campaign.
+    c.node(1).transferLeader(2);
+    c.stabilize();
+    expect(c.sentOfType(MessageType.TimeoutNow).filter((m) => m.to === 2)).toHaveLength(1);
+    expect(c.node(2).raft.state).toBe(StateRole.Follower);
+    expect(c.node(2).raft.term).toBe(term);
+    expect(c.leader()).toBe(1);
+    c.tick(1, 10);
+    expect(c.node(1).status().lastTransfer).toMatchObject({ to: 2, outcome: 'aborted-timeout' });
+    // The leader dies: 2's election timeout passes many times over, and still no campaign.
+    c.crash(1);
+    c.tick(2, 60);
+    expect(c.node(2).raft.state).toBe(StateRole.Follower);
+    expect(c.node(2).raft.term).toBe(term);
+    // Once it has applied the change, it campaigns and wins with 3.
+    c.finishReady(2, held);
+    expect(c.node(2).raft.trk.learnerIds()).toEqual([4]);
+    c.tick(2, 30);
+    expect(c.leader()).toBe(2);
+    expect(c.node(2).raft.term).toBeGreaterThan(term);
   });
 });
