@@ -6,10 +6,15 @@
  *   pnpm sim --seeds 10000                 # seeds 1..10000, all fault kinds
  *   pnpm sim --seeds 500 --faults partition,crash --workers 2
  *   pnpm sim --seed 4711 --trace sim-trace-4711.txt
+ *
+ * A relative `--trace` path is taken from the directory the command was
+ * typed in, not from packages/testkit where pnpm runs this script, so the
+ * replay command a failing seed prints writes its trace where it is run.
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { RUN_FLAGS, RUN_FLAGS_USAGE, type RunOptions, runOptionsFromFlags } from '../sim/replay.js';
@@ -22,7 +27,8 @@ const USAGE = `usage: pnpm sim [--seeds N] [--from S] [--workers W] [--fail-fast
   --from S          first seed (default 1)
   --seed S          run one seed and print its result (replay)
   --workers W       parallel processes (default: CPU count)
-  --trace FILE      write the readable event trace to FILE (with --seed)
+  --trace FILE      write the readable event trace to FILE (with --seed),
+                    relative to the directory the command was typed in
   --trace-messages  include every delivered message in the trace
   --fail-fast       stop at the first failing seed
 
@@ -144,7 +150,10 @@ async function main(): Promise<number> {
     return n;
   };
   const options = runOptionsFromFlags(values);
-  if (values.seed !== undefined) return runOne(int('seed', values.seed, 1), options, values.trace, values['trace-messages'] ?? false);
+  // pnpm runs this in packages/testkit and passes the directory the command
+  // was typed in as INIT_CWD; a relative path means that directory.
+  const traceFile = values.trace === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), values.trace);
+  if (values.seed !== undefined) return runOne(int('seed', values.seed, 1), options, traceFile, values['trace-messages'] ?? false);
   return runMany(options, int('from', values.from, 1), int('seeds', values.seeds, 100), int('workers', values.workers, availableParallelism()), values['fail-fast'] ?? false);
 }
 
