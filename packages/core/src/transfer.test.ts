@@ -56,6 +56,51 @@ describe('leadership transfer', () => {
     expect(c.appliedData(2)).toEqual(['resumed']);
   });
 
+  for (const when of ['right after receiving TimeoutNow', 'with TimeoutNow in flight'] as const) {
+    it(`to a member that dies ${when} and never returns: aborts after an election timeout with a clear status, then the leader takes proposals`, () => {
+      const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true });
+      c.elect(1);
+      c.propose(1, 'a');
+      const term = c.node(1).raft.term;
+      const electionTick = c.node(1).raft.config.electionTick;
+      // 3 is up to date: the leader sends TimeoutNow at once.
+      c.node(1).transferLeader(3);
+      c.processReady(1);
+      expect(c.inFlight.filter((m) => m.type === MessageType.TimeoutNow && m.to === 3)).toHaveLength(1);
+      if (when === 'right after receiving TimeoutNow') {
+        c.deliverAll();
+        // 3 became a candidate in memory; it dies before its vote requests leave.
+        expect(c.node(3).raft.state).toBe(StateRole.Candidate);
+      }
+      c.crash(3);
+      c.stabilize();
+      expect(c.sent.filter((m) => m.from === 3 && m.type === MessageType.Vote)).toHaveLength(0);
+      // For the rest of the election timeout the transfer holds, and proposals are refused.
+      c.tick(1, electionTick - 1);
+      expect(c.node(1).status()).toMatchObject({ leadTransferee: 3, lastTransfer: { to: 3, term, outcome: 'in-progress' } });
+      let err: unknown;
+      try {
+        c.node(1).propose(enc('refused'));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ProposalDroppedError);
+      expect((err as ProposalDroppedError).reason).toBe('leadership-transfer');
+      // Then it is abandoned; 1 still leads the same term (2 keeps its quorum).
+      c.tick(1, 1);
+      expect(c.node(1).status()).toMatchObject({ leadTransferee: NONE, lastTransfer: { to: 3, term, outcome: 'aborted-timeout' } });
+      expect(c.leader()).toBe(1);
+      expect(c.node(1).raft.term).toBe(term);
+      c.propose(1, 'b');
+      expect(c.appliedData(1)).toEqual(['a', 'b']);
+      expect(c.appliedData(2)).toEqual(['a', 'b']);
+      // 3 stays down; the leader keeps leading.
+      c.tickAll(5 * electionTick);
+      expect(c.leader()).toBe(1);
+      expect(c.node(1).raft.term).toBe(term);
+    });
+  }
+
   it('is refused for learners, unknown members and the leader itself; a follower forwards it', () => {
     const c = new TestCluster([1, 2, 3]);
     c.elect(1);
