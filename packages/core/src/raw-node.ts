@@ -422,7 +422,9 @@ export class RawNode {
     }
     if (rd.entries.length > 0) rd.mustSync = true;
     const compactTo = r.compactionIndex();
-    if (compactTo > this.compactedTo) {
+    // A snapshot in this Ready replaces the log through its index: there is
+    // nothing left to discard up to there.
+    if (compactTo > this.compactedTo && !(snap && compactTo <= snap.metadata.index)) {
       rd.compactTo = compactTo;
       this.compactedTo = compactTo;
     }

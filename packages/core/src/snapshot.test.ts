@@ -273,6 +273,34 @@ describe('snapshots', () => {
     expect(() => c.node(1).reportSnapshotTaken(applied + 1)).toThrow(`snapshot index ${applied + 1} is beyond the applied index ${applied}`);
   });
 
+  it('a Ready that installs a snapshot asks for no compaction the snapshot already covers', () => {
+    // Found by a randomized run: a follower reported its log compactable, then
+    // a snapshot from the leader arrived before its next Ready. That Ready
+    // carried both, and compacting (after installing the snapshot, as the
+    // contract orders) to an index the snapshot had already discarded failed.
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    for (let i = 0; i < 3; i++) c.propose(1, `a${i}`);
+    const reconnect3 = c.isolate(3);
+    for (let i = 0; i < 10; i++) c.propose(1, `b${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    const snapshot = c.member(1).storage.snapshot();
+    expect(snapshot.metadata.index).toBeGreaterThan(c.node(3).raft.raftLog.lastIndex());
+    // 3 may discard what it applied; before its next Ready, the leader's snapshot arrives.
+    c.reportCompactable(3);
+    expect(c.node(3).raft.compactionIndex()).toBeGreaterThan(0);
+    c.node(3).step(message({ type: MessageType.Snap, from: 1, to: 3, term: c.node(1).raft.term, snapshot }));
+    const rd = c.takeReady(3);
+    expect(rd.snapshot?.metadata.index).toBe(snapshot.metadata.index);
+    expect(rd.compactTo).toBeUndefined();
+    c.finishReady(3, rd);
+    expect(c.member(3).storage.firstIndex()).toBe(snapshot.metadata.index + 1);
+    reconnect3();
+    c.tickAll(3);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+  });
+
   it('probes again after a failed snapshot, and after a successful one (reportSnapshot)', () => {
     const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
     c.elect(1);
