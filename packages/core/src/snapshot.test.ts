@@ -11,6 +11,7 @@ import { drainAll, msg, newNode } from './test-support/single.js';
 import { ConfChangeTransition, ConfChangeType } from './confchange/types.js';
 import type { Ready } from './raw-node.js';
 import { EntryType, type Message, MessageType, emptyConfState, message } from './types.js';
+import { seededRandom } from './random.js';
 
 describe('snapshots', () => {
   it('a follower far behind catches up by snapshot, then by log (scenario 20)', () => {
@@ -299,6 +300,101 @@ describe('snapshots', () => {
     reconnect3();
     c.tickAll(3);
     expect(c.appliedData(3)).toEqual(c.appliedData(1));
+  });
+
+  it('never compacts entries not yet applied: every Ready.compactTo <= the applied index, though the application reports indexes beyond it while a Ready is outstanding', () => {
+    // Small apply batches keep the commit index ahead of what a Ready hands
+    // out; no log tail is kept, so compaction follows every report at once.
+    const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0, maxCommittedSizePerReady: 150 } });
+    c.elect(1);
+    const random = seededRandom(2024);
+    const outstanding = new Map<number, Ready>();
+    const snapsSent: Message[] = [];
+    const seen = { compactions: 0, eagerReports: 0, refused: 0, installs: 0 };
+    for (let step = 0; step < 1500; step++) {
+      const leader = c.leader();
+      if (leader !== undefined && random() < 0.4) {
+        try {
+          c.node(leader).propose(new TextEncoder().encode(`w${step}`.padEnd(20, '.')));
+        } catch {
+          // No leader for now, or a limit: the client retries later.
+        }
+      }
+      // 3 goes down and comes back now and then, so it needs snapshots.
+      if (random() < 0.01) {
+        if (c.isDown(3)) {
+          c.restart(3);
+        } else {
+          outstanding.delete(3);
+          c.crash(3);
+        }
+      }
+      for (const id of c.members.keys()) {
+        if (c.isDown(id)) continue;
+        const n = c.node(id);
+        const log = n.raft.raftLog;
+        const held = outstanding.get(id);
+        if (held) {
+          if (random() < 0.5) continue;
+          outstanding.delete(id);
+          c.finishReady(id, held);
+          snapsSent.push(...held.messages.filter((m) => m.type === MessageType.Snap));
+          // Reports of what it has applied now, as an application does.
+          const report = random();
+          if (report < 0.2) c.takeSnapshot(id);
+          else if (report < 0.4) c.reportCompactable(id);
+          continue;
+        }
+        if (!n.hasReady()) continue;
+        const applied = log.applied;
+        const rd = c.takeReady(id);
+        if (rd.compactTo !== undefined) {
+          expect(rd.compactTo, `member ${id}, step ${step}`).toBeLessThanOrEqual(applied);
+          seen.compactions++;
+        }
+        if (rd.snapshot) seen.installs++;
+        // While this Ready is outstanding, the application (eager, or
+        // mistaken) reports indexes beyond what the core knows is applied:
+        // this Ready's entries or snapshot, the commit index, the last index.
+        const through = Math.max(rd.committedEntries.at(-1)?.index ?? 0, rd.snapshot?.metadata.index ?? 0);
+        for (const index of [through, log.committed, log.lastIndex()]) {
+          if (index <= applied) continue;
+          seen.eagerReports++;
+          try {
+            if (random() < 0.5) n.reportCompactable(index);
+            else n.reportSnapshotTaken(index);
+          } catch (e) {
+            expect(e).toBeInstanceOf(RaftUsageError);
+            seen.refused++;
+          }
+        }
+        outstanding.set(id, rd);
+      }
+      c.deliverAll();
+      // The transport reports how each snapshot it was handed ended.
+      for (const m of snapsSent.splice(0)) {
+        if (!c.isDown(m.from)) c.node(m.from).reportSnapshot(m.to, c.isDown(m.to) ? SnapshotStatus.Failure : SnapshotStatus.Finish);
+      }
+      if (step % 3 === 0) for (const id of c.members.keys()) if (!c.isDown(id)) c.node(id).tick();
+    }
+    // The run compacted often, installed snapshots, and reported eagerly.
+    expect(seen.compactions).toBeGreaterThan(50);
+    expect(seen.installs).toBeGreaterThan(0);
+    expect(seen.eagerReports).toBeGreaterThan(100);
+    expect(seen.refused).toBe(seen.eagerReports);
+    // And it stays live and consistent.
+    if (c.isDown(3)) c.restart(3);
+    for (const [id, rd] of outstanding) {
+      c.finishReady(id, rd);
+      snapsSent.push(...rd.messages.filter((m) => m.type === MessageType.Snap));
+    }
+    c.stabilize();
+    for (const m of snapsSent) c.node(m.from).reportSnapshot(m.to, SnapshotStatus.Finish);
+    c.tickAll(30);
+    const leader = c.leader()!;
+    c.propose(leader, 'last');
+    c.tickAll(3);
+    for (const id of [1, 2, 3]) expect(c.appliedData(id), `member ${id}`).toEqual(c.appliedData(leader));
   });
 
   it('probes again after a failed snapshot, and after a successful one (reportSnapshot)', () => {
