@@ -13,6 +13,7 @@ import { type ConfChangeSingle, ConfChangeTransition, ConfChangeType } from './c
 import { type RandomSource, seededRandom } from './random.js';
 import { RawNode, type Ready, SnapshotStatus } from './raw-node.js';
 import { MemoryStorage, usableSnapshotIndex } from './storage.js';
+import { TestCluster } from './test-support/cluster.js';
 import { type ConfState, type Entry, EntryType, type Message, MessageType, StateRole } from './types.js';
 
 interface Member {
@@ -61,14 +62,112 @@ function entryKey(e: Entry): string {
   return k;
 }
 
+/** What the safety checker sees of a member. */
+interface ObservedMember {
+  id: number;
+  node: RawNode;
+  up: boolean;
+}
+
+/** A member's log as entry keys by index; compacted entries are holes, and the length says where the log ends. */
+function logKeys(node: RawNode): string[] {
+  const log = node.raft.raftLog;
+  const out: string[] = [];
+  const first = log.firstIndex();
+  const last = log.lastIndex();
+  if (last >= first) {
+    const ents = log.slice(first, last + 1, Number.MAX_SAFE_INTEGER);
+    for (const e of ents) out[e.index] = entryKey(e);
+  }
+  out.length = last + 1;
+  return out;
+}
+
+/**
+ * Raft's safety properties over the live members, checked after every
+ * event: election safety, leader append-only, leader completeness, log
+ * matching, and committed entries that never change.
+ */
+class SafetyChecker {
+  private leaders = new Map<number, number>(); // term -> leader
+  private leaderLogs = new Map<string, string[]>(); // "id@term" -> log keys
+  private committed = new Map<number, string>(); // index -> entry key
+  /**
+   * index -> the term in which the entry was first seen committed: the
+   * committing leader's term (the check runs after every event, so the
+   * leader that commits an entry is the first to show it committed).
+   */
+  private commitTerms = new Map<number, number>();
+
+  check(members: readonly ObservedMember[]): void {
+    const logs = new Map<number, string[]>();
+    for (const m of members) {
+      if (!m.up) continue;
+      const r = m.node.raft;
+      const log = logKeys(m.node);
+      logs.set(m.id, log);
+      // Committed entries never change and exist in the committer's log.
+      for (let i = 1; i <= r.raftLog.committed; i++) {
+        const k = log[i];
+        if (k === undefined) continue;
+        const prev = this.committed.get(i);
+        if (prev !== undefined && prev !== k) throw new Violation(`committed entry ${i} changed from ${prev} to ${k} on ${m.id}`);
+        this.committed.set(i, k);
+        if (!this.commitTerms.has(i)) this.commitTerms.set(i, r.term);
+      }
+      if (r.state !== StateRole.Leader) continue;
+      // Election safety: at most one leader per term.
+      const other = this.leaders.get(r.term);
+      if (other !== undefined && other !== m.id) throw new Violation(`two leaders in term ${r.term}: ${other} and ${m.id}`);
+      this.leaders.set(r.term, m.id);
+      // Leader completeness (§5.4): a leader holds every entry committed in
+      // an earlier term. Not those committed in its own term or later: a
+      // candidate counts its own vote only once it is durable, so it may take
+      // office late, after the others moved on to a later term and committed
+      // more; such a stale leader can commit nothing.
+      for (const [i, k] of this.committed) {
+        if ((this.commitTerms.get(i) ?? 0) >= r.term) continue;
+        if (i >= r.raftLog.firstIndex() && log[i] !== k) throw new Violation(`leader ${m.id} (term ${r.term}) lacks committed entry ${i}`);
+      }
+      // Leader append-only: its log only grows while it leads.
+      const key = `${m.id}@${r.term}`;
+      const before = this.leaderLogs.get(key);
+      if (before) {
+        for (let i = 1; i < before.length; i++) {
+          if (before[i] !== undefined && log[i] !== undefined && before[i] !== log[i]) {
+            throw new Violation(`leader ${m.id} overwrote its entry ${i} in term ${r.term}`);
+          }
+        }
+        if (log.length < before.length) throw new Violation(`leader ${m.id} truncated its log in term ${r.term} (last index ${before.length - 1} -> ${log.length - 1})`);
+      }
+      this.leaderLogs.set(key, log);
+    }
+    // Log matching: if two logs have an entry with the same index and term,
+    // they are identical up to that index.
+    const ids = [...logs.keys()];
+    for (let a = 0; a < ids.length; a++) {
+      for (let b = a + 1; b < ids.length; b++) {
+        const la = logs.get(ids[a]!)!;
+        const lb = logs.get(ids[b]!)!;
+        const n = Math.min(la.length, lb.length) - 1;
+        let i = n;
+        while (i > 0 && (la[i] === undefined || lb[i] === undefined || la[i]!.split(':')[0] !== lb[i]!.split(':')[0])) i--;
+        for (let j = i; j > 0; j--) {
+          if (la[j] === undefined || lb[j] === undefined) break;
+          if (la[j] !== lb[j]) throw new Violation(`log matching: members ${ids[a]} and ${ids[b]} agree at ${i} but differ at ${j}`);
+        }
+      }
+    }
+  }
+}
+
 class RandomRun {
   readonly members: Member[] = [];
   private inFlight: Message[] = [];
   private cut = new Set<string>();
   private readonly random: RandomSource;
-  private leaders = new Map<number, number>(); // term -> leader
-  private leaderLogs = new Map<string, string[]>(); // "id@term" -> log keys
-  private committed = new Map<number, string>(); // index -> entry key
+  /** Election safety, log matching, leader append-only and completeness, committed entries never change. */
+  readonly checker = new SafetyChecker();
   private applied = new Map<number, string>();
   /** index -> state-machine digest after applying through it. */
   private digests = new Map<number, string>();
@@ -302,73 +401,8 @@ class RandomRun {
     this.inFlight = this.inFlight.filter((x) => x.to !== m.id);
   }
 
-  private logKeys(node: RawNode): string[] {
-    const log = node.raft.raftLog;
-    const out: string[] = [];
-    const first = log.firstIndex();
-    const last = log.lastIndex();
-    if (last >= first) {
-      const ents = log.slice(first, last + 1, Number.MAX_SAFE_INTEGER);
-      for (const e of ents) out[e.index] = entryKey(e);
-    }
-    // Compacted entries are holes; the length still says where the log ends.
-    out.length = last + 1;
-    return out;
-  }
-
   check(): void {
-    const logs = new Map<number, string[]>();
-    for (const m of this.members) {
-      if (!m.up) continue;
-      const r = m.node.raft;
-      const log = this.logKeys(m.node);
-      logs.set(m.id, log);
-      // Committed entries never change and exist in the committer's log.
-      for (let i = 1; i <= r.raftLog.committed; i++) {
-        const k = log[i];
-        if (k === undefined) continue;
-        const prev = this.committed.get(i);
-        if (prev !== undefined && prev !== k) throw new Violation(`committed entry ${i} changed from ${prev} to ${k} on ${m.id}`);
-        this.committed.set(i, k);
-      }
-      if (r.state !== StateRole.Leader) continue;
-      // Election safety: at most one leader per term.
-      const other = this.leaders.get(r.term);
-      if (other !== undefined && other !== m.id) throw new Violation(`two leaders in term ${r.term}: ${other} and ${m.id}`);
-      this.leaders.set(r.term, m.id);
-      // Leader completeness: a leader holds every committed entry.
-      for (const [i, k] of this.committed) {
-        if (i >= r.raftLog.firstIndex() && log[i] !== k) throw new Violation(`leader ${m.id} (term ${r.term}) lacks committed entry ${i}`);
-      }
-      // Leader append-only: its log only grows while it leads.
-      const key = `${m.id}@${r.term}`;
-      const before = this.leaderLogs.get(key);
-      if (before) {
-        for (let i = 1; i < before.length; i++) {
-          if (before[i] !== undefined && log[i] !== undefined && before[i] !== log[i]) {
-            throw new Violation(`leader ${m.id} overwrote its entry ${i} in term ${r.term}`);
-          }
-        }
-        if (log.length < before.length) throw new Violation(`leader ${m.id} truncated its log in term ${r.term} (last index ${before.length - 1} -> ${log.length - 1})`);
-      }
-      this.leaderLogs.set(key, log);
-    }
-    // Log matching: if two logs have an entry with the same index and term,
-    // they are identical up to that index.
-    const ids = [...logs.keys()];
-    for (let a = 0; a < ids.length; a++) {
-      for (let b = a + 1; b < ids.length; b++) {
-        const la = logs.get(ids[a]!)!;
-        const lb = logs.get(ids[b]!)!;
-        const n = Math.min(la.length, lb.length) - 1;
-        let i = n;
-        while (i > 0 && (la[i] === undefined || lb[i] === undefined || la[i]!.split(':')[0] !== lb[i]!.split(':')[0])) i--;
-        for (let j = i; j > 0; j--) {
-          if (la[j] === undefined || lb[j] === undefined) break;
-          if (la[j] !== lb[j]) throw new Violation(`log matching: members ${ids[a]} and ${ids[b]} agree at ${i} but differ at ${j}`);
-        }
-      }
-    }
+    this.checker.check(this.members);
   }
 
   /** Heals everything and runs until a leader commits a final write on every member. */
@@ -479,6 +513,74 @@ describe('safety invariants under randomized faults', () => {
       expect(total.commits).toBeGreaterThan(seeds * 20);
     });
   }
+
+  it('owes leader completeness to leaders of later terms only: a candidate that takes office late, in an older term, lacks what was committed after it', () => {
+    const c = new TestCluster([1, 2, 3]);
+    const checker = new SafetyChecker();
+    const observe = () => checker.check([...c.members.values()].map((h) => ({ id: h.id, node: h.node, up: !c.isDown(h.id) })));
+    c.elect(2);
+    c.propose(2, 'a');
+    observe();
+    // 1 campaigns in term 3. Its vote requests leave at once; its own vote
+    // counts only once durable, and its disk is slow.
+    c.node(1).campaign();
+    const slow = c.takeReady(1);
+    const term = c.node(1).raft.term;
+    for (const m of slow.messages) c.node(m.to).step(m);
+    c.stabilize();
+    observe();
+    expect(c.node(1).raft.state).toBe(StateRole.Candidate);
+    // 2 and 3 granted it, then lose touch with it and move on to term 4, where 2 commits 'b'.
+    c.isolate(1);
+    while (c.leader() !== 2 || c.node(2).raft.term === term) {
+      c.tick(2);
+      observe();
+    }
+    c.propose(2, 'b');
+    observe();
+    const b = c.node(2).raft.raftLog.committed;
+    expect(c.appliedData(3)).toEqual(['a', 'b']);
+    // 1's self-vote becomes durable: it leads term 3, without 'b'.
+    c.finishReady(1, slow);
+    expect(c.node(1).raft.state).toBe(StateRole.Leader);
+    expect(c.node(1).raft.term).toBe(term);
+    expect(c.node(2).raft.term).toBeGreaterThan(term);
+    expect(c.node(1).raft.raftLog.lastIndex()).toBeLessThan(b);
+    // Nothing was violated: 'b' was committed in a later term.
+    expect(() => observe()).not.toThrow();
+    c.heal();
+    c.tickAll(3);
+    observe();
+    expect(c.leader()).toBe(2);
+    expect(c.appliedData(1)).toEqual(['a', 'b']);
+  });
+
+  it('catches a leader that lacks an entry committed in an earlier term', () => {
+    const c = new TestCluster([1, 2, 3]);
+    const checker = new SafetyChecker();
+    const observe = () => checker.check([...c.members.values()].map((h) => ({ id: h.id, node: h.node, up: !c.isDown(h.id) })));
+    c.elect(1);
+    // 'a' commits in term 2; 2 holds it but never learns it is committed.
+    const hideCommit = c.drop((m) => m.to === 2 && m.from === 1 && m.entries.length === 0);
+    c.propose(1, 'a');
+    observe();
+    const a = c.node(1).raft.raftLog.committed;
+    expect(c.node(2).raft.raftLog.committed).toBeLessThan(a);
+    // 1 dies; 2 wins term 3 and has committed nothing of its own yet.
+    c.crash(1);
+    hideCommit();
+    const holdAppends = c.drop((m) => m.type === MessageType.App);
+    c.elect(2);
+    expect(c.leader()).toBe(2);
+    expect(c.node(2).raft.raftLog.committed).toBeLessThan(a);
+    observe();
+    // Behind the core's back, 2's copy of 'a' is replaced.
+    const stored = (c.member(2).storage as unknown as { ents: Entry[] }).ents;
+    const pos = a - stored[0]!.index;
+    stored[pos] = { ...stored[pos]!, data: new TextEncoder().encode('tampered') };
+    expect(() => observe()).toThrow(`leader 2 (term 3) lacks committed entry ${a}`);
+    holdAppends();
+  });
 
   it('the checker catches a violation (a leader that overwrites committed entries)', () => {
     const run = new RandomRun(3, 99);
