@@ -13,8 +13,11 @@ import { drainAll, memberStorage, msg, newNode, storageWithTerms } from './test-
 import { EntryType, type Message, MessageType, NONE, StateRole } from './types.js';
 import type { Raft } from './raft.js';
 import { MiniNet } from './test-support/mini-net.js';
+import { seededRandom } from './random.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
+
+const isCampaignRequest = (m: Message) => m.type === MessageType.Vote || m.type === MessageType.PreVote;
 
 describe('clusters of 1, 2, 3 and 5 members', () => {
   for (const size of [1, 2, 3, 5]) {
@@ -50,6 +53,103 @@ describe('clusters of 1, 2, 3 and 5 members', () => {
     c.restart(2);
     c.tickAll(30);
     expect(c.appliedData(1)).toEqual(['x']);
+  });
+});
+
+describe('initial election (scenario 1)', () => {
+  for (const preVote of [false, true]) {
+    it(`a leader is elected within budget, and with no faults the term holds for 2x the election timeout${preVote ? ', with PreVote and CheckQuorum' : ''} (6.5840 TestInitialElection)`, () => {
+      const electionTick = 10;
+      const electionTickMax = 2 * electionTick;
+      // The first timeout falls in [electionTick, electionTickMax): one
+      // range, plus one more for a split vote, is the budget.
+      const budget = 2 * electionTickMax;
+      const seeds = 20;
+      let inOneRound = 0;
+      for (let seed = 1; seed <= seeds; seed++) {
+        const c = new TestCluster([1, 2, 3], { seed, electionTick, electionTickMax, preVote, checkQuorum: preVote });
+        let ticks = 0;
+        while (c.leader() === undefined) {
+          c.tickAll(1);
+          ticks++;
+          expect(ticks, `seed ${seed}: no leader within ${budget} ticks`).toBeLessThanOrEqual(budget);
+        }
+        if (ticks < electionTickMax) inOneRound++;
+        const leader = c.leader()!;
+        const term = c.node(leader).raft.term;
+        for (const id of [1, 2, 3]) expect(c.node(id).raft.lead, `seed ${seed}, member ${id}`).toBe(leader);
+        const before = c.sent.length;
+        c.tickAll(2 * electionTickMax);
+        // No member campaigned again: the same leader, the same term, everywhere.
+        expect(c.sent.slice(before).filter(isCampaignRequest), `seed ${seed}`).toEqual([]);
+        for (const id of [1, 2, 3]) {
+          expect(c.node(id).raft.term, `seed ${seed}, member ${id}`).toBe(term);
+          expect(c.node(id).raft.lead, `seed ${seed}, member ${id}`).toBe(leader);
+        }
+      }
+      // Split votes are the exception: almost always the first timeout elects.
+      expect(inOneRound).toBeGreaterThanOrEqual(0.9 * seeds);
+    });
+  }
+});
+
+describe('many elections (scenario 3)', () => {
+  it('7 members, 3 random ones isolated again and again: never two leaders in a term, and progress whenever a quorum is connected (6.5840 TestManyElections)', () => {
+    const ids = [1, 2, 3, 4, 5, 6, 7];
+    const c = new TestCluster(ids, { preVote: true, checkQuorum: true, seed: 3 });
+    const random = seededRandom(3);
+    const leaders = new Map<number, number>(); // term -> leader
+    const checkElectionSafety = () => {
+      for (const id of ids) {
+        const r = c.node(id).raft;
+        if (r.state !== StateRole.Leader) continue;
+        const other = leaders.get(r.term);
+        expect(other === undefined || other === id, `two leaders in term ${r.term}: ${other} and ${id}`).toBe(true);
+        leaders.set(r.term, id);
+      }
+    };
+    /** A connected member leading the highest term any connected member knows. */
+    const connectedLeader = (connected: number[]) => {
+      const top = Math.max(...connected.map((id) => c.node(id).raft.term));
+      return connected.find((id) => c.node(id).raft.state === StateRole.Leader && c.node(id).raft.term === top);
+    };
+    const written: string[] = [];
+    const rounds = 25;
+    let leaderIsolated = 0;
+    for (let round = 0; round < rounds; round++) {
+      const isolated: number[] = [];
+      while (isolated.length < 3) {
+        const id = ids[Math.floor(random() * ids.length)]!;
+        if (!isolated.includes(id)) isolated.push(id);
+      }
+      const connected = ids.filter((id) => !isolated.includes(id));
+      if (c.leader() !== undefined && isolated.includes(c.leader()!)) leaderIsolated++;
+      const reconnect = c.drop((m) => isolated.includes(m.from) || isolated.includes(m.to));
+      // The four connected members are a quorum: they keep or elect a leader...
+      let ticks = 0;
+      while (connectedLeader(connected) === undefined) {
+        c.tickAll(1);
+        checkElectionSafety();
+        expect(++ticks, `round ${round}: no leader among ${connected.join(',')}`).toBeLessThanOrEqual(100);
+      }
+      // ...and commit.
+      const w = `r${round}`;
+      c.propose(connectedLeader(connected)!, w);
+      written.push(w);
+      checkElectionSafety();
+      for (const id of connected) expect(c.appliedData(id).at(-1), `round ${round}, member ${id}`).toBe(w);
+      c.tickAll(1 + Math.floor(random() * 15));
+      checkElectionSafety();
+      reconnect();
+      c.tickAll(1 + Math.floor(random() * 5));
+      checkElectionSafety();
+    }
+    // Leaders were isolated too, and terms moved on.
+    expect(leaderIsolated).toBeGreaterThanOrEqual(5);
+    expect(leaders.size).toBeGreaterThanOrEqual(5);
+    c.tickAll(30);
+    checkElectionSafety();
+    for (const id of ids) expect(c.appliedData(id), `member ${id}`).toEqual(written);
   });
 });
 
