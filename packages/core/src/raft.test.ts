@@ -532,6 +532,69 @@ describe('byte limits (scenarios 14 and 15)', () => {
   });
 });
 
+describe('RPC economy (scenario 12)', () => {
+  it('in steady state each entry goes to each follower about once, in about its own size (6.5840 TestRPCBytes)', () => {
+    const c = new TestCluster([1, 2, 3], { heartbeatTick: 2, preVote: true, checkQuorum: true });
+    c.elect(1);
+    c.propose(1, 'warm');
+    const before = c.sent.length;
+    const n = 300;
+    const size = 100;
+    const payload = (i: number) => enc(`e${i}`.padEnd(size, '.'));
+    // Proposals keep coming while earlier appends are still unacknowledged:
+    // the leader pipelines, and heartbeats run meanwhile.
+    let mostInFlight = 0;
+    for (let i = 0; i < n; i++) {
+      c.node(1).propose(payload(i));
+      c.processReady(1);
+      mostInFlight = Math.max(mostInFlight, c.node(1).raft.trk.progress.get(2)!.inflights.count);
+      if (i % 3 === 2) {
+        c.deliverAll();
+        for (const id of [2, 3]) c.processReady(id);
+      }
+      if (i % 10 === 9) c.tickAll(1);
+    }
+    c.stabilize();
+    c.tickAll(2);
+    expect(mostInFlight).toBeGreaterThanOrEqual(3);
+    const appends = c.sent.slice(before).filter((m) => m.type === MessageType.App);
+    for (const f of [2, 3]) {
+      const carried = appends.filter((m) => m.to === f).flatMap((m) => m.entries).filter((e) => e.data.length === size);
+      const times = new Map<string, number>();
+      for (const e of carried) times.set(new TextDecoder().decode(e.data), (times.get(new TextDecoder().decode(e.data)) ?? 0) + 1);
+      // Every entry arrived, and hardly any twice.
+      expect(times.size, `follower ${f}`).toBe(n);
+      expect(carried.length, `follower ${f}`).toBeLessThanOrEqual(n * 1.05);
+      const bytes = carried.reduce((sum, e) => sum + e.data.length, 0);
+      expect(bytes, `follower ${f}`).toBeLessThanOrEqual(n * size * 1.05);
+      expect(c.appliedData(f)).toHaveLength(n + 1);
+    }
+  });
+
+  it('an idle leader sends one heartbeat per follower per heartbeat interval and nothing else (6.5840 TestCount)', () => {
+    const heartbeatTick = 3;
+    const ids = [1, 2, 3, 4, 5];
+    const c = new TestCluster(ids, { heartbeatTick, electionTick: 15, preVote: true, checkQuorum: true });
+    c.elect(1);
+    c.propose(1, 'x');
+    c.tickAll(10);
+    const before = c.sent.length;
+    const ticks = 300;
+    c.tickAll(ticks);
+    const idle = c.sent.slice(before);
+    const intervals = Math.ceil(ticks / heartbeatTick);
+    const followers = ids.length - 1;
+    // Only heartbeats and their answers...
+    expect(new Set(idle.map((m) => MessageType[m.type]))).toEqual(new Set(['Heartbeat', 'HeartbeatResp']));
+    // ...one per follower per interval, each answered once.
+    const beats = idle.filter((m) => m.type === MessageType.Heartbeat);
+    expect(beats.length).toBeLessThanOrEqual(intervals * followers);
+    expect(beats.length).toBeGreaterThanOrEqual((intervals - 1) * followers);
+    expect(idle.length).toBeLessThanOrEqual(2 * intervals * followers);
+    expect(c.leader()).toBe(1);
+  });
+});
+
 describe('proposals', () => {
   it('a follower forwards proposals to the leader', () => {
     const c = new TestCluster([1, 2, 3]);
