@@ -105,6 +105,53 @@ describe('snapshots', () => {
     expect(c.sentOfType(MessageType.Snap).filter((m) => m.to === 3)).toHaveLength(1);
   });
 
+  it('a snapshot to an unreachable follower does not hold up replication to the others (scenario 22, openraft t90_issue_808)', () => {
+    // Follower 2 (visited before 3) needs a snapshot; the transport sending
+    // it hangs and never reports back; 2 is unreachable from then on.
+    const c = new TestCluster([1, 2, 3], { preVote: true, checkQuorum: true, extra: { logTailAfterSnapshot: 0 } });
+    c.elect(1);
+    c.crash(2);
+    for (let i = 0; i < 10; i++) c.propose(1, `a${i}`);
+    c.takeSnapshot(1);
+    c.stabilize();
+    c.restart(2);
+    let unreachable = false;
+    c.drop((m) => {
+      if (m.to === 2 && m.type === MessageType.Snap) unreachable = true;
+      return unreachable && (m.to === 2 || m.from === 2);
+    });
+    c.tickAll(2);
+    expect(unreachable).toBe(true);
+    const pr2 = c.node(1).raft.trk.progress.get(2)!;
+    expect(pr2.state).toBe(ProgressState.Snapshot);
+    const pending = pr2.pendingSnapshot;
+    // The leader keeps replicating to 3 and committing: every write commits
+    // as soon as it is proposed, without waiting for a tick.
+    for (let i = 0; i < 30; i++) {
+      c.propose(1, `b${i}`);
+      const log = c.node(1).raft.raftLog;
+      expect(log.committed, `write b${i}`).toBe(log.lastIndex());
+      expect(c.appliedData(3).at(-1), `write b${i}`).toBe(`b${i}`);
+      if (i % 5 === 4) {
+        c.tickAll(1);
+        // It compacts too, but keeps what 2 needs after its snapshot.
+        c.takeSnapshot(1);
+        c.stabilize();
+        expect(c.member(1).storage.firstIndex()).toBeLessThanOrEqual(pending + 1);
+      }
+    }
+    expect(c.leader()).toBe(1);
+    expect(c.appliedData(3)).toEqual(c.appliedData(1));
+    // One snapshot, held; no retries piling up behind it.
+    expect(c.sentOfType(MessageType.Snap)).toHaveLength(1);
+    expect(pr2.state).toBe(ProgressState.Snapshot);
+    // The transport finally gives up; 2 becomes reachable and catches up.
+    c.node(1).reportSnapshot(2, SnapshotStatus.Failure);
+    c.heal();
+    c.tickAll(5);
+    expect(c.appliedData(2)).toEqual(c.appliedData(1));
+  });
+
   it('a snapshot replaces a longer conflicting log on the follower', () => {
     const c = new TestCluster([1, 2, 3], { extra: { logTailAfterSnapshot: 0 } });
     c.elect(3);
