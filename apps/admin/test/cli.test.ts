@@ -3,13 +3,15 @@
  * endpoints that refuse connections or never answer. Each failure must be
  * one line on stderr with its documented exit code.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from './support/cluster.js';
-import { parseTable, raftctl } from './support/raftctl.js';
+import { RAFTCTL_MAIN } from './support/paths.js';
+import { cleanEnv, parseTable, raftctl } from './support/raftctl.js';
 
 /** stderr holds exactly one line. */
 function oneLine(stderr: string): string {
@@ -41,6 +43,17 @@ describe('raftctl help', () => {
     const r = await raftctl(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('says in one line that its output could not be written, exit 5', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [RAFTCTL_MAIN, '--help'], { env: cleanEnv(), stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      expect(r.status).toBe(5);
+      expect(r.stderr).toBe('Error: cannot write to stdout: no space left on device. Check the file or device stdout goes to.\n');
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('shows a group\'s help on stderr and exits 2 when the subcommand is missing', async () => {
@@ -136,6 +149,19 @@ describe('raftctl against endpoints that do not work', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3);
       expect(oneLine(r.stderr)).toMatch(new RegExp(`^Error: (127\\.0\\.0\\.1:${closed}: unreachable|\\d of \\d endpoints failed|no endpoint)`));
     }
+  });
+
+  it('a reader that leaves early ends output quietly, with the command\'s own exit code', async () => {
+    const help = await raftctl(['--help'], { closeStdout: true });
+    expect(help.code).toBe(0);
+    expect(help.stderr).toBe('');
+    const status = await raftctl(['--endpoints', `127.0.0.1:${closed}`, 'status', '--json'], { closeStdout: true });
+    expect(status.code).toBe(3);
+    expect(oneLine(status.stderr)).toMatch(/^Error: 127\.0\.0\.1:\d+: unreachable \(connection refused\)\./);
+    // watch prints until the reader goes away, then ends as it does on Ctrl-C.
+    const watch = await raftctl(['--endpoints', `127.0.0.1:${closed}`, 'watch', '--json', '--interval', '100ms'], { closeStdout: true, timeoutMs: 20_000 });
+    expect(watch.code).toBe(0);
+    expect(watch.stderr).toBe('');
   });
 
   it('local status and local down without a local cluster say so and succeed', async () => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { durationOption, formatDuration } from '../cli/duration.js';
 import { withExamples } from '../cli/help.js';
 import { onInterrupt } from '../cli/interrupt.js';
+import { stdoutClosed } from '../cli/output.js';
 import { type Session, runSession } from '../cli/session.js';
 import { clusterJson, renderClusterTable } from '../cluster/render.js';
 import { type ClusterView, collectClusterView } from '../cluster/view.js';
@@ -20,7 +21,7 @@ export function screenRows(text: string, columns: number): number {
 /**
  * Polls the cluster every `intervalMs` and shows it: redrawn in place on a
  * terminal, printed again when it changed otherwise, one JSON line per poll
- * with --json. Returns when interrupted.
+ * with --json. Returns when interrupted or when stdout is closed.
  */
 export async function runWatch(s: Session, intervalMs: number): Promise<void> {
   const interrupt = onInterrupt();
@@ -29,7 +30,9 @@ export async function runWatch(s: Session, intervalMs: number): Promise<void> {
   let shownRows = 0;
   let lastBody = '';
   try {
-    while (!interrupt.requested) {
+    // A reader that went away (`raftctl watch --json | head -5`) ends the watch like Ctrl-C;
+    // as with any program, that shows at the first write after it left.
+    while (!interrupt.requested && !stdoutClosed()) {
       const view = await Promise.race([collectClusterView(s.conns, s.globals.endpoints), interrupt.promise]);
       if (!view) break;
       const time = new Date().toISOString();

@@ -16,6 +16,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Closes the reading end of stdout at once, like `raftctl ... | head -c0`: raftctl's writes there fail with EPIPE. */
+  closeStdout?: boolean;
 }
 
 /** The environment without the caller's RAFTCTL_* and RAFTKIT_* settings, so runs are reproducible. */
@@ -34,7 +36,8 @@ export function raftctl(args: readonly string[], options: RunOptions = {}): Prom
   const child = spawnRaftctl(args, options);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  if (options.closeStdout) child.stdout!.destroy();
+  else child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stdin!.end(options.input ?? '');
   return new Promise((resolve, reject) => {
