@@ -324,7 +324,10 @@ describe('raftctl against a 3-member cluster', () => {
     ]);
     expect(rows.some((row) => row.LEADER === '*')).toBe(false);
     expect(r.stderr).toBe('Error: the cluster has no leader (1 of 3 members answered). A majority (2 of 3 voting members) must run and reach each other; start the stopped members or check the network.\n');
-    const json = JSON.parse((await run(['status', '--json'])).stdout) as StatusJson;
+    const asJson = await run(['status', '--json']);
+    expect(asJson.code).toBe(1);
+    expect(asJson.stderr).toBe(r.stderr);
+    const json = JSON.parse(asJson.stdout) as StatusJson;
     expect(json.leader).toBeNull();
     expect(json.members.map((m) => m.reachable)).toEqual([false, false, true]);
 
