@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster as Cluster, TestCluster, freePorts } from './support/cluster.js';
-import { eventually, parseTable, raftctl, spawnRaftctl } from './support/raftctl.js';
+import { HAS_SCRIPT, barFrames, eventually, parseTable, raftctl, raftctlOnTerminal, spawnRaftctl } from './support/raftctl.js';
 
 interface StatusJson {
   leader: number | null;
@@ -196,6 +196,8 @@ describe('raftctl against a 3-member cluster', () => {
   it('bench put and get report throughput, percentiles and a histogram', async () => {
     const put = await run(['bench', 'put', '--total', '200', '--clients', '8', '--conns', '2', '--key-space', '50', '--value-size', '64']);
     expect(put.code, put.stderr).toBe(0);
+    // No terminal, no progress bar: stderr stays empty for scripts and logs.
+    expect(put.stderr).toBe('');
     expect(put.stdout).toMatch(/^bench put: 200 requests from 8 clients over 2 connections in [\d.]+ s\n/);
     expect(put.stdout).toMatch(/throughput\s+\d+ requests\/s/);
     expect(put.stdout).toMatch(/latency\s+p50 [\d.]+ ms\s+p90 [\d.]+ ms\s+p99 [\d.]+ ms\s+max [\d.]+ ms/);
@@ -216,6 +218,33 @@ describe('raftctl against a 3-member cluster', () => {
     expect(report.histogram.reduce((a, b) => a + b.count, 0)).toBe(100);
     // The keys the put benchmark wrote are there.
     expect(Number((await run(['kv', 'get', 'bench/', '--prefix', '--count-only'])).stdout)).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!HAS_SCRIPT)('on a terminal, snapshot save and bench draw a progress bar up to 100% and erase it before the result', async () => {
+    const file = join(c.root, 'on-terminal.snap');
+    const save = await raftctlOnTerminal(['--endpoints', c.member(1).client, 'snapshot', 'save', file]);
+    expect(save.code, save.output).toBe(0);
+    const saveFrames = barFrames(save.output, 'snapshot [');
+    expect(saveFrames[0], save.output).toMatch(/^snapshot \[-+\] 0% \| 0 B of \S+ \S+ \| ETA/);
+    expect(saveFrames.at(-1), save.output).toMatch(/^snapshot \[=+\] 100% \| (\S+ \S+) of \1 \| ETA 0s$/);
+    // The bar's line is cleared (ESC [2K) and the result printed in its place.
+    const result = save.output.slice(save.output.lastIndexOf('\x1b[2K') + 4);
+    expect(result).toMatch(/^Saved the snapshot at index \d+ \(term \d+\) of /);
+    expect(result).toContain(` to ${file}: `);
+
+    const bench = await raftctlOnTerminal(['--endpoints', all, 'bench', 'put', '--total', '300', '--clients', '4', '--key-space', '50']);
+    expect(bench.code, bench.output).toBe(0);
+    const benchFrames = barFrames(bench.output, 'bench put [');
+    expect(benchFrames[0], bench.output).toMatch(/^bench put \[-+\] 0% \| 0\/300 requests \| 0\/s \| ETA/);
+    expect(benchFrames.at(-1), bench.output).toMatch(/^bench put \[=+\] 100% \| 300\/300 requests \| \d+\/s \| ETA 0s$/);
+    expect(bench.output.slice(bench.output.lastIndexOf('\x1b[2K') + 4)).toMatch(/^bench put: 300 requests from 4 clients/);
+    // The cursor hidden while drawing is shown again.
+    expect(bench.output.lastIndexOf('\x1b[?25h')).toBeGreaterThan(bench.output.lastIndexOf('\x1b[?25l'));
+
+    // With --json there is no bar even on a terminal: what it shows is the JSON alone.
+    const json = await raftctlOnTerminal(['--endpoints', all, 'bench', 'get', '--total', '50', '--key-space', '50', '--json']);
+    expect(json.code, json.output).toBe(0);
+    expect((JSON.parse(json.output.replace(/\r\n/g, '\n')) as { succeeded: number }).succeeded).toBe(50);
   });
 
   it('watch keeps showing the cluster until Ctrl-C, then exits 0', async () => {

@@ -1,5 +1,5 @@
 /** Runs raftctl as a process, as an operator or a script would. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { RAFTCTL_MAIN } from './paths.js';
 
 /** What a raftctl run produced. */
@@ -51,6 +51,53 @@ export function raftctl(args: readonly string[], options: RunOptions = {}): Prom
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Whether `script` (util-linux) is installed to give raftctl a terminal. */
+export const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/** What a raftctl run on a terminal showed. */
+export interface TerminalResult {
+  code: number | null;
+  /** Every byte the terminal received from stdout and stderr, escape codes included, lines ending in \r\n. */
+  output: string;
+}
+
+/**
+ * Runs raftctl on a pseudo-terminal (`script -qec`), as a person at a
+ * terminal would: stdout and stderr are both the terminal, so what is drawn
+ * only there (progress bars) is drawn.
+ */
+export function raftctlOnTerminal(args: readonly string[], options: Pick<RunOptions, 'env' | 'timeoutMs'> = {}): Promise<TerminalResult> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, RAFTCTL_MAIN, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`raftctl ${args.join(' ')} on a terminal did not finish within ${options.timeoutMs ?? 60_000} ms\noutput: ${output}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/**
+ * The frames of a progress bar in terminal output whose text starts with
+ * `prefix`: cli-progress redraws the line from column 1 (ESC [1G) and
+ * clears what is left of the old frame (ESC [0K).
+ */
+export function barFrames(output: string, prefix: string): string[] {
+  return output
+    .split('\x1b[1G')
+    .map((piece) => piece.split('\x1b[0K')[0]!)
+    .filter((frame) => frame.startsWith(prefix));
 }
 
 /**
