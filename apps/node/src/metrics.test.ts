@@ -21,6 +21,24 @@ async function scrape(metrics: NodeMetrics): Promise<string> {
 }
 
 describe('NodeMetrics', () => {
+  it('counts a leader change once per leadership seen, not per role change', async () => {
+    const m = new NodeMetrics();
+    // Campaigning with no leader known, then following member 2 in term 1.
+    m.observeLeader(0, 1);
+    m.observeLeader(2, 1);
+    // A pre-vote that finds member 2 still leading: no change.
+    m.observeLeader(0, 1);
+    m.observeLeader(2, 1);
+    // An election member 3 wins, then one member 3 wins again.
+    m.observeLeader(0, 2);
+    m.observeLeader(3, 2);
+    m.observeLeader(0, 3);
+    m.observeLeader(3, 3);
+    const text = await scrape(m);
+    expect(text).toContain('# TYPE raftkit_leader_changes_total counter');
+    expect(text).toContain('raftkit_leader_changes_total 3');
+  });
+
   it('exports the transport totals as counters named *_total, raised by what changed', async () => {
     const m = new NodeMetrics();
     const stats = (s: TransportStats) => m.recordTransport(s);

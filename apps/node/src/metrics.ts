@@ -18,7 +18,7 @@ export class NodeMetrics {
   readonly lastIndex = new Gauge({ name: 'raftkit_last_index', help: 'Last index of the local log', registers: [this.registry] });
   readonly snapshotIndex = new Gauge({ name: 'raftkit_snapshot_index', help: 'Index of the latest snapshot', registers: [this.registry] });
   readonly revision = new Gauge({ name: 'raftkit_kv_revision', help: 'Current key-value store revision', registers: [this.registry] });
-  readonly leaderChanges = new Counter({ name: 'raftkit_leader_changes_total', help: 'Leader changes seen by this member', registers: [this.registry] });
+  readonly leaderChanges = new Counter({ name: 'raftkit_leader_changes_total', help: 'Times this member saw a new leader: another member, or the same one elected again in a later term', registers: [this.registry] });
   readonly proposals = new Counter({ name: 'raftkit_proposals_total', help: 'Client writes proposed on this member, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly reads = new Counter({ name: 'raftkit_reads_total', help: 'Client reads, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly appendLatency = new Histogram({
@@ -45,6 +45,8 @@ export class NodeMetrics {
     help: 'Frames refused before a known sender could be told: from unknown members, other clusters, or garbage',
     registers: [this.registry],
   });
+  /** The leader and term of the last leadership this member saw, so that each is counted once. */
+  private lastLeadership: { lead: number; term: number } | undefined;
   /** The transport's running totals at the last refresh, to turn them into counter increments. */
   private readonly lastTotals = new Map<string, number>();
   /** The peers whose gauges were set at the last refresh. */
@@ -52,6 +54,22 @@ export class NodeMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'raftkit_process_' });
+  }
+
+  /**
+   * Counts a leader change when this member learns of a leadership it had
+   * not seen last: another member leads, or the same member was elected
+   * again in a later term (as etcd's `etcd_server_leader_changes_seen_total`
+   * counts). `lead` 0 (no leader known, as while a member campaigns) counts
+   * nothing, so losing sight of a leader and finding it again in the same
+   * term is no change.
+   */
+  observeLeader(lead: number, term: number): void {
+    if (lead === 0) return;
+    const last = this.lastLeadership;
+    if (last && last.lead === lead && last.term === term) return;
+    this.lastLeadership = { lead, term };
+    this.leaderChanges.inc();
   }
 
   /**

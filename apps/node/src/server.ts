@@ -427,7 +427,7 @@ function onNodeEvent(e: RaftNodeEvent, metrics: NodeMetrics, logger: Logger, hea
       metrics.role.set({ follower: 0, 'pre-candidate': 1, candidate: 2, leader: 3 }[e.role]);
       metrics.isLeader.set(e.role === StateRole.Leader ? 1 : 0);
       metrics.term.set(e.term);
-      metrics.leaderChanges.inc();
+      metrics.observeLeader(e.lead, e.term);
       health.set(e.lead !== 0 ? healthv1.HealthCheckResponse_ServingStatus.SERVING : healthv1.HealthCheckResponse_ServingStatus.NOT_SERVING);
       logger.info({ role: e.role, leader: e.lead, term: e.term }, e.lead ? `member is ${e.role}; leader is ${e.lead}` : `member is ${e.role}; no leader`);
       return;
