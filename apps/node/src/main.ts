@@ -71,7 +71,8 @@ async function main(): Promise<number> {
     }
     logger.info({ signal: sig }, 'shutting down: answering the requests in flight (send the signal again to force)');
     server.stop().then(
-      () => process.exit(0),
+      // A second signal settles this same stop; the exit status is then the forced one.
+      () => process.exit(signals > 1 ? 1 : 0),
       (e: Error) => {
         logger.error({ err: e }, 'shutdown failed');
         process.exit(1);

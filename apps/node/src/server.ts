@@ -67,7 +67,9 @@ export interface RaftkitServer {
    * storage stop. A leader of more than one voter first hands its
    * leadership to the most up-to-date voter (for up to
    * {@link SHUTDOWN_TRANSFER_MS}). `{ force: true }` (a second signal)
-   * drops what is still running instead of waiting for it.
+   * drops what is still running instead of waiting for it and skips the
+   * hand-off, also when it comes while an earlier stop is under way (the
+   * promise is then that same stop's).
    */
   stop(options?: { force?: boolean }): Promise<void>;
 }
@@ -287,13 +289,18 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
   let stopping: Promise<void> | undefined;
   let forced: (() => void) | undefined;
   const force = new Promise<void>((resolve) => (forced = resolve));
+  // Set by a forced stop, also one that comes while an earlier stop is under way.
+  let forcing = false;
   return {
     config,
     node: raftNode,
     addresses: { client: clientAddresses, peer: peerAddresses, metrics: metricsAddresses },
     clusterId,
     stop: (options = {}) => {
-      if (options.force) forced!();
+      if (options.force) {
+        forcing = true;
+        forced!();
+      }
       stopping ??= (async () => {
         clearInterval(refresh);
         health.shutDown();
@@ -304,7 +311,7 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
         if (waiting > 0) logger.info({ calls: waiting, answered: drained }, drained ? 'answered the requests in flight' : `dropping ${gate.inFlight} requests still in flight`);
         await closeGrpcServer(clientServer, drained ? 1000 : 0);
         // A leader hands over first, so the others need not wait out an election timeout.
-        if (!options.force) {
+        if (!forcing) {
           const electionMs = config.timing.electionTicks * config.timing.tickMs;
           await handOffLeadership(raftNode, logger, Math.min(SHUTDOWN_TRANSFER_MS, electionMs), force);
         }
