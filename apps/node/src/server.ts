@@ -48,16 +48,23 @@ export function clusterIdOf(token: string): number {
 
 /** Where a running member listens (ports resolved when 0 was asked). */
 export interface ServerAddresses {
+  /** `host:port` of each client listener (KV, Cluster, Maintenance, Admin, health), in the order configured. */
   client: string[];
+  /** `host:port` of each peer listener, where the other members' Raft messages and snapshots arrive. */
   peer: string[];
+  /** `host:port` of each HTTP listener serving `/metrics` and `/health`; empty when none was configured. */
   metrics: string[];
 }
 
 /** A running member. */
 export interface RaftkitServer {
+  /** The configuration the member was started with. */
   readonly config: NodeConfig;
+  /** The Raft node that orders this member's writes and reads; its results are the key-value responses of applied commands. */
   readonly node: RaftNode<KvApplyResult | undefined>;
+  /** Where the member listens, with the ports the system picked for listeners configured on port 0. */
   readonly addresses: ServerAddresses;
+  /** The id derived from the cluster token ({@link clusterIdOf}); peers with another are refused, and it is in every response header. */
   readonly clusterId: number;
   /**
    * Stops serving, lets in-flight work finish, closes storage. At once,

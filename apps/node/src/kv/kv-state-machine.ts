@@ -61,6 +61,10 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     return changed;
   }
 
+  /**
+   * The index of the last entry applied, read from the LMDB state table
+   * where it is written in the same transaction as the data it describes.
+   */
   appliedIndex(): number {
     return this.storage.stateMachine.appliedIndex();
   }
@@ -77,6 +81,15 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     return readOnlyTable(lmdbTableReader(this.storage.stateMachine));
   }
 
+  /**
+   * Applies a batch of committed entries, in order, in one LMDB
+   * transaction that also moves the applied index to the last of them.
+   * Returns one result per entry: the etcd response (or a deterministic
+   * refusal) for a client command, undefined for no-ops, membership
+   * changes, member attributes and proposals applied before. The
+   * transaction is not synced: after a crash the data and applied index
+   * roll back together and the durable log applies the entries again.
+   */
   async apply(entries: AppliedEntry[]): Promise<Array<KvApplyResult | undefined>> {
     const results: Array<KvApplyResult | undefined> = new Array(entries.length);
     const first = entries[0]!.index;
@@ -173,10 +186,21 @@ export class KvStateMachine implements NodeStateMachine<KvApplyResult | undefine
     return this.storage.stateMachine.appliedIndex();
   }
 
+  /**
+   * Writes a durable snapshot file of the key-value data and membership as
+   * of the applied index (which is what `_meta` describes), read from one
+   * consistent LMDB view while applying goes on.
+   */
   async createSnapshot(_meta: SnapshotMetadata): Promise<void> {
     await this.storage.stateMachine.createSnapshot();
   }
 
+  /**
+   * Replaces the key-value data with the snapshot the leader sent (already
+   * stored and persisted into the log), moving the applied index and
+   * membership to the snapshot's, and forgets what was cached about the
+   * old state. A crash part-way is resumed at the next start.
+   */
   async restoreSnapshot(snapshot: Snapshot): Promise<void> {
     await this.storage.stateMachine.restoreFromSnapshot(snapshot.metadata);
     this.revision = undefined;

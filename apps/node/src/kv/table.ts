@@ -18,13 +18,17 @@ export interface ScanOptions {
 
 /** Reads of a {@link KvTable}. */
 export interface KvTableReader {
+  /** The value stored under exactly `key`, or undefined when the key is absent. */
   get(key: Uint8Array): Uint8Array | undefined;
+  /** The records whose keys fall within the bounds of `options`, in bytewise key order (or its reverse), at most `limit` of them. */
   range(options: ScanOptions): Iterable<KvRecord>;
 }
 
 /** Reads and writes of a {@link KvTable}. */
 export interface KvTable extends KvTableReader {
+  /** Stores `value` under `key`, replacing any value the key had. */
   put(key: Uint8Array, value: Uint8Array): void;
+  /** Deletes `key` and its value; returns whether the key was there. */
   remove(key: Uint8Array): boolean;
 }
 
@@ -55,23 +59,27 @@ export class MemoryTable implements KvTable {
     return { found: false, at: lo };
   }
 
+  /** The value stored under exactly `key`, found by binary search; undefined when absent. */
   get(key: Uint8Array): Uint8Array | undefined {
     const f = this.find(key);
     return f.found ? this.records[f.at]!.value : undefined;
   }
 
+  /** Stores `value` under `key`, replacing the value of a key already there; a new key is inserted in order. */
   put(key: Uint8Array, value: Uint8Array): void {
     const f = this.find(key);
     if (f.found) this.records[f.at] = { key, value };
     else this.records.splice(f.at, 0, { key: key.slice(), value });
   }
 
+  /** Deletes `key` and its value; returns whether the key was there. */
   remove(key: Uint8Array): boolean {
     const f = this.find(key);
     if (f.found) this.records.splice(f.at, 1);
     return f.found;
   }
 
+  /** The records within the bounds of `options`, in key order or its reverse, at most `limit` of them. */
   *range(options: ScanOptions): Iterable<KvRecord> {
     const from = options.start ? this.find(options.start).at : 0;
     const to = options.end ? this.find(options.end).at : this.records.length;

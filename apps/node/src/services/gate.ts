@@ -9,23 +9,36 @@ import { ETCD_ERRORS } from '../grpc-errors.js';
 
 type Handler = (call: unknown, callback?: grpc.sendUnaryData<unknown>) => void;
 
+/**
+ * Counts the client calls running through the services it {@link guard}s,
+ * so that a shutdown can {@link close} it, refusing new calls, and wait
+ * until the running ones have been answered ({@link drained}). Once closed
+ * it stays closed: a member stops only once.
+ */
 export class CallGate {
   private running = 0;
   private closed = false;
   private readonly idle = new Set<() => void>();
 
-  /** Calls started and not yet answered. */
+  /** Unary and client-streaming calls that passed the gate and have not been answered yet (streams are not counted). */
   get inFlight(): number {
     return this.running;
   }
 
-  /** Refuses new calls from now on. */
+  /**
+   * Refuses every call that arrives from now on with etcd's "server
+   * stopped"; the calls already running go on.
+   */
   close(): void {
     this.closed = true;
     if (this.running === 0) this.wake();
   }
 
-  /** Resolves `true` once every call running at close was answered, or `false` after `timeoutMs`. */
+  /**
+   * Resolves `true` once the gate is closed and every call it let through
+   * has been answered, or `false` if some are still running after
+   * `timeoutMs`. Resolves `true` at once when no call is running.
+   */
   drained(timeoutMs: number): Promise<boolean> {
     if (this.running === 0) return Promise.resolve(true);
     return new Promise((resolve) => {

@@ -17,10 +17,20 @@ export class HealthState {
   private stopping = false;
   private readonly watchers = new Set<(s: ServingStatus) => void>();
 
+  /**
+   * What a health check answers now: SERVING while this member knows a
+   * leader; NOT_SERVING before it first learns of one, while it knows
+   * none, after a fatal error and from the start of a shutdown.
+   */
   get status(): ServingStatus {
     return this.current;
   }
 
+  /**
+   * Changes the status and tells every watcher, if it differs from the
+   * current one. Ignored once {@link shutDown} was called, so a leader
+   * learned while stopping cannot turn the member back to SERVING.
+   */
   set(s: ServingStatus): void {
     if (this.stopping || s === this.current) return;
     this.current = s;
@@ -33,6 +43,11 @@ export class HealthState {
     this.stopping = true;
   }
 
+  /**
+   * Calls `w` with each new status from now on (not with the current one).
+   * Returns the function that stops the calls, for when the watching
+   * stream ends.
+   */
   watch(w: (s: ServingStatus) => void): () => void {
     this.watchers.add(w);
     return () => this.watchers.delete(w);
