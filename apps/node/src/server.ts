@@ -220,15 +220,17 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
     propose: async (cmd: KvCommand) => {
       const payload = encodeCommand(cmd);
       if (payload.length > config.limits.maxRequestBytes) throw ETCD_ERRORS.requestTooLarge();
+      let result: KvApplyResult | undefined;
       try {
-        const result = await raftNode.propose(payload);
-        metrics.proposals.inc({ outcome: 'applied' });
-        if (!result) throw grpcError(grpc.status.INTERNAL, 'etcdserver: the request was applied without a result');
-        return result;
+        result = await raftNode.propose(payload);
       } catch (e) {
         metrics.proposals.inc({ outcome: 'failed' });
         throw e;
       }
+      // Applied, whatever the answer: counted once, as applied.
+      metrics.proposals.inc({ outcome: 'applied' });
+      if (!result) throw grpcError(grpc.status.INTERNAL, 'etcdserver: the request was applied without a result');
+      return result;
     },
     linearizableRead: async () => {
       metrics.reads.inc({ kind: 'linearizable' });
