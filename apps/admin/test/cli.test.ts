@@ -4,7 +4,7 @@
  * one line on stderr with its documented exit code.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ describe('raftctl help', () => {
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  it.skipIf(!existsSync('/dev/full'))('says in one line that its output could not be written, exit 5', () => {
+  it('says in one line that its output could not be written, exit 5', () => {
     const full = openSync('/dev/full', 'w');
     try {
       const r = spawnSync(process.execPath, [RAFTCTL_MAIN, '--help'], { env: cleanEnv(), stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster as Cluster, TestCluster, freePorts } from './support/cluster.js';
-import { HAS_SCRIPT, barFrames, eventually, parseTable, raftctl, raftctlOnTerminal, spawnRaftctl } from './support/raftctl.js';
+import { barFrames, eventually, parseTable, raftctl, raftctlOnTerminal, requireScript, spawnRaftctl } from './support/raftctl.js';
 
 interface StatusJson {
   leader: number | null;
@@ -220,7 +220,8 @@ describe('raftctl against a 3-member cluster', () => {
     expect(Number((await run(['kv', 'get', 'bench/', '--prefix', '--count-only'])).stdout)).toBeGreaterThan(0);
   });
 
-  it.skipIf(!HAS_SCRIPT)('on a terminal, snapshot save and bench draw a progress bar up to 100% and erase it before the result', async () => {
+  it('on a terminal, snapshot save and bench draw a progress bar up to 100% and erase it before the result', async () => {
+    requireScript();
     const file = join(c.root, 'on-terminal.snap');
     const save = await raftctlOnTerminal(['--endpoints', c.member(1).client, 'snapshot', 'save', file]);
     expect(save.code, save.output).toBe(0);

@@ -53,8 +53,12 @@ export function raftctl(args: readonly string[], options: RunOptions = {}): Prom
   });
 }
 
-/** Whether `script` (util-linux) is installed to give raftctl a terminal. */
-export const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+/** Fails with what to install when `script` (util-linux, Debian's bsdutils) is missing: the terminal tests need it. */
+export function requireScript(): void {
+  if (spawnSync('script', ['--version']).status !== 0) {
+    throw new Error("the terminal tests run raftctl under `script` from util-linux (Debian's bsdutils package); install it");
+  }
+}
 
 /** What a raftctl run on a terminal showed. */
 export interface TerminalResult {
