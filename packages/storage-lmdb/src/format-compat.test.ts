@@ -287,4 +287,19 @@ describe('scenario 31 (rolling upgrade): a data directory of another format vers
     await withRawTables(dataDir, (t) => new MetaTable(t.meta, dataDir).put('format', { version: 2 }));
     await expect(RaftStorage.open({ dataDir })).rejects.toThrow(`raft storage in ${dataDir} has format version 2; this version reads only ${FORMAT_VERSION}`);
   });
+
+  it("leaves a newer version's snapshot files and temporary files as they were (a rolled-back upgrade)", async () => {
+    const dataDir = await dirFromBytes(DIR);
+    await withRawTables(dataDir, (t) => new MetaTable(t.meta, dataDir).put('format', { version: 2 }));
+    const snapDir = join(dataDir, SNAPSHOT_DIR);
+    // A snapshot in a layout this version cannot read, an older one beside it, and a transfer in progress.
+    const newer = '0000000000000003-0000000000000009.snap';
+    writeFileSync(join(snapDir, newer), Buffer.from('RKSNAP02 a layout of a later version'));
+    writeFileSync(join(snapDir, '0000000000000001-0000000000000002.snap'), hex(DIR.snapshot.bytes));
+    writeFileSync(join(snapDir, `${newer}.tmp`), Buffer.from('partial'));
+    const before = readdirSync(snapDir).sort();
+    await expect(RaftStorage.open({ dataDir })).rejects.toThrow(`raft storage in ${dataDir} has format version 2; this version reads only ${FORMAT_VERSION}`);
+    expect(readdirSync(snapDir).sort()).toEqual(before);
+    expect(readFileSync(join(snapDir, newer)).toString()).toBe('RKSNAP02 a layout of a later version');
+  });
 });

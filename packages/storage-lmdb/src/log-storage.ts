@@ -19,7 +19,7 @@ import type { LmdbTables } from './environment.js';
 import { StorageCorruptionError, StorageUsageError } from './errors.js';
 import { logKey, logKeyIndex } from './log-key.js';
 import { RecentEntries } from './recent-entries.js';
-import { FORMAT_VERSION, type LogBoundary, type MetaTable } from './meta-table.js';
+import { FORMAT_VERSION, type LogBoundary, type MetaTable, refuseOtherFormat } from './meta-table.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { StorageHealth } from './storage-health.js';
 import { requireEntryRun, requireHardState, requireInteger, requireSnapshotMetadata } from './validate.js';
@@ -451,8 +451,8 @@ export class LmdbLogStorage implements LogStorage {
       const empty = firstOf(tables.meta.getKeys({ limit: 1 })) === undefined && firstOf(tables.log.getKeys({ limit: 1 })) === undefined;
       if (!empty) throw new StorageCorruptionError(dataDir, undefined, 'the store holds data but no format record');
       this.parts.health.write('initialize the store', () => tables.root.transactionSync(() => meta.put('format', { version: FORMAT_VERSION })));
-    } else if (format.version !== FORMAT_VERSION) {
-      throw new StorageUsageError(`raft storage in ${dataDir} has format version ${format.version}; this version reads only ${FORMAT_VERSION}`);
+    } else {
+      refuseOtherFormat(meta, dataDir);
     }
   }
 

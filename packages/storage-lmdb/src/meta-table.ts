@@ -6,10 +6,22 @@
 import { crc32 } from 'node:zlib';
 import type { ConfState, HardState, SnapshotMetadata } from '@raftkit/core';
 import type { Database, Transaction } from 'lmdb';
-import { StorageCorruptionError } from './errors.js';
+import { StorageCorruptionError, StorageUsageError } from './errors.js';
 
 /** Version of the on-disk layout; bumped on incompatible changes. */
 export const FORMAT_VERSION = 1;
+
+/**
+ * Refuses a store written in another format version. A store with no format
+ * record yet passes (it is new, or the log's open decides what it is).
+ * @throws StorageUsageError naming the data dir and both versions
+ */
+export function refuseOtherFormat(meta: MetaTable, dataDir: string): void {
+  const format = meta.get('format');
+  if (format !== undefined && format.version !== FORMAT_VERSION) {
+    throw new StorageUsageError(`raft storage in ${dataDir} has format version ${format.version}; this version reads only ${FORMAT_VERSION}`);
+  }
+}
 
 /** The last compacted entry: the log holds `[index + 1, lastIndex]`, and `term` is the term at `index`. */
 export interface LogBoundary {
