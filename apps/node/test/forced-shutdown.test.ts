@@ -8,9 +8,9 @@
  * exits 1 without waiting.
  */
 import * as grpc from '@grpc/grpc-js';
-import { type adminv1, type etcdserverpb, healthv1 } from '@raftkit/proto';
+import { type etcdserverpb, healthv1 } from '@raftkit/proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalCluster, putReq } from './support/local-cluster.js';
+import { type LocalCluster, leaderWithoutQuorum, putReq } from './support/local-cluster.js';
 
 const { SERVING, NOT_SERVING } = healthv1.HealthCheckResponse_ServingStatus;
 
@@ -23,20 +23,8 @@ describe('a second signal', () => {
   });
 
   it('makes a member that is draining its requests exit at once with status 1; health says NOT_SERVING from the first', async () => {
-    c = await LocalCluster.create([1]);
+    c = await leaderWithoutQuorum();
     const cluster = c;
-    // A lone voter leads at once, whatever its election timeout.
-    cluster.start(1, { extra: ['--election-ticks', '1000'] });
-    await cluster.waitForLeader(20_000, [1]);
-    const m2 = await cluster.addMemberSlot(2);
-    // Committed by member 1 alone; from then on a write needs member 2, which never runs.
-    await cluster.admin<adminv1.AddMemberRequest, adminv1.AddMemberResponse>(1, 'addMember', {
-      id: 2,
-      name: 'absent',
-      peerAddress: `127.0.0.1:${m2.peer}`,
-      clientAddress: '',
-      asLearner: false,
-    });
     const client = new healthv1.HealthClient(`127.0.0.1:${cluster.member(1).client}`, grpc.credentials.createInsecure());
     health = client;
     const check = () =>

@@ -9,9 +9,9 @@
  */
 import type { ServiceError } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import type { adminv1, etcdserverpb } from '@raftkit/proto';
+import type { etcdserverpb } from '@raftkit/proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalCluster, putReq } from './support/local-cluster.js';
+import { type LocalCluster, leaderWithoutQuorum, putReq } from './support/local-cluster.js';
 
 describe('a leader without a quorum', () => {
   let c: LocalCluster | undefined;
@@ -20,20 +20,8 @@ describe('a leader without a quorum', () => {
   });
 
   it('answers "request timed out" and "too many requests" as etcd does', async () => {
-    c = await LocalCluster.create([1]);
+    c = await leaderWithoutQuorum(['--max-uncommitted-bytes', '4096']);
     const cluster = c;
-    // A lone voter leads at once, whatever its election timeout.
-    cluster.start(1, { extra: ['--election-ticks', '1000', '--max-uncommitted-bytes', '4096'] });
-    await cluster.waitForLeader(20_000, [1]);
-    const m2 = await cluster.addMemberSlot(2);
-    // Committed by member 1 alone; from then on a write needs member 2, which never runs.
-    await cluster.admin<adminv1.AddMemberRequest, adminv1.AddMemberResponse>(1, 'addMember', {
-      id: 2,
-      name: 'absent',
-      peerAddress: `127.0.0.1:${m2.peer}`,
-      clientAddress: '',
-      asLearner: false,
-    });
     const put = (key: string, value: string) =>
       cluster.kv<etcdserverpb.PutRequest, etcdserverpb.PutResponse>(1, 'put', putReq(key, value), 15_000).then(
         () => ({ ok: true as const, at: Date.now() }),

@@ -216,6 +216,29 @@ export class LocalCluster {
   }
 }
 
+/**
+ * A leader that cannot commit: member 1 starts alone (a lone voter leads at
+ * once, whatever its election timeout), then adds member 2, which never
+ * runs. That change commits with member 1 alone; from then on a write needs
+ * member 2. A long election timeout (1000 ticks, 50 s at the test timing)
+ * keeps member 1 leader, since CheckQuorum would only make it step down
+ * after that.
+ */
+export async function leaderWithoutQuorum(extraFlags: string[] = []): Promise<LocalCluster> {
+  const cluster = await LocalCluster.create([1]);
+  cluster.start(1, { extra: ['--election-ticks', '1000', ...extraFlags] });
+  await cluster.waitForLeader(20_000, [1]);
+  const m2 = await cluster.addMemberSlot(2);
+  await cluster.admin<adminv1.AddMemberRequest, adminv1.AddMemberResponse>(1, 'addMember', {
+    id: 2,
+    name: 'absent',
+    peerAddress: `127.0.0.1:${m2.peer}`,
+    clientAddress: '',
+    asLearner: false,
+  });
+  return cluster;
+}
+
 const enc = new TextEncoder();
 /** A PutRequest with defaults. */
 export function putReq(key: string, value: string): etcdserverpb.PutRequest {
