@@ -40,10 +40,9 @@ export class NodeMetrics {
    */
   readonly proposals = new Counter({ name: 'raftkit_proposals_total', help: 'Client writes proposed on this member, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   /**
-   * `raftkit_reads_total`: linearizable client reads (Range, read-only
-   * Txn) started on this member, each one ReadIndex round; the `kind`
-   * label is `linearizable`. Serializable reads, answered from local state,
-   * are not counted.
+   * `raftkit_reads_total`: client reads (Range, read-only Txn) started on
+   * this member, by `kind`: `linearizable` ones wait for a ReadIndex round,
+   * `serializable` ones are answered from this member's applied state.
    */
   readonly reads = new Counter({ name: 'raftkit_reads_total', help: 'Client reads, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
   /**

@@ -232,9 +232,9 @@ export async function startServer(config: NodeConfig, logger: Logger): Promise<R
       if (!result) throw grpcError(grpc.status.INTERNAL, 'etcdserver: the request was applied without a result');
       return result;
     },
-    linearizableRead: async () => {
-      metrics.reads.inc({ kind: 'linearizable' });
-      await raftNode.read();
+    read: async (consistency) => {
+      metrics.reads.inc({ kind: consistency });
+      if (consistency === 'linearizable') await raftNode.read();
     },
     header: (revision) => ({ clusterId, memberId: config.id, revision, raftTerm: raftNode.raw.raft.term }),
     maxRequestBytes: config.limits.maxRequestBytes,

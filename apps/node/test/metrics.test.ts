@@ -6,7 +6,7 @@
  */
 import type { adminv1, etcdserverpb } from '@raftkit/proto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalCluster, putReq } from './support/local-cluster.js';
+import { LocalCluster, putReq, rangeReq } from './support/local-cluster.js';
 
 /** Every sample of member `id`'s /metrics, by name and labels as written (`raftkit_proposals_total{outcome="applied"}`). */
 async function scrape(cluster: LocalCluster, id: number): Promise<Map<string, number>> {
@@ -76,6 +76,23 @@ describe('metrics', () => {
     expect(value(after, 'raftkit_role')).toBe(3);
     expect(value(after, 'raftkit_term')).toBe(value(before, 'raftkit_term'));
     expect(value(after, 'raftkit_leader_changes_total')).toBe(1);
+
+    // Reads count by kind: a linearizable range and a read-only txn of one
+    // linearizable range take a ReadIndex round each; serializable ones none.
+    await cluster.kv<etcdserverpb.RangeRequest, etcdserverpb.RangeResponse>(1, 'range', rangeReq('metrics/0'));
+    await cluster.kv<etcdserverpb.RangeRequest, etcdserverpb.RangeResponse>(1, 'range', rangeReq('metrics/0', '', { serializable: true }));
+    await cluster.kv<etcdserverpb.RangeRequest, etcdserverpb.RangeResponse>(1, 'range', rangeReq('metrics/1', '', { serializable: true }));
+    const readTxn = (serializable: boolean): etcdserverpb.TxnRequest => ({
+      compare: [],
+      success: [{ request: { $case: 'requestRange', value: rangeReq('metrics/2', '', { serializable }) } }],
+      failure: [],
+    });
+    await cluster.kv<etcdserverpb.TxnRequest, etcdserverpb.TxnResponse>(1, 'txn', readTxn(false));
+    await cluster.kv<etcdserverpb.TxnRequest, etcdserverpb.TxnResponse>(1, 'txn', readTxn(true));
+    const read = await scrape(cluster, 1);
+    expect(value(read, 'raftkit_reads_total{kind="linearizable"}') - value(after, 'raftkit_reads_total{kind="linearizable"}')).toBe(2);
+    expect(value(read, 'raftkit_reads_total{kind="serializable"}') - value(after, 'raftkit_reads_total{kind="serializable"}')).toBe(3);
+    expect(value(read, 'raftkit_proposals_total{outcome="applied"}')).toBe(value(after, 'raftkit_proposals_total{outcome="applied"}'));
 
     // A snapshot moves the snapshot gauge to its index at once.
     const snap = await cluster.admin<adminv1.TakeSnapshotRequest, adminv1.TakeSnapshotResponse>(1, 'takeSnapshot', {});

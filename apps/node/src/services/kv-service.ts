@@ -13,6 +13,9 @@ import type { KvTable } from '../kv/table.js';
 import { status } from '@grpc/grpc-js';
 import { unaryHandler } from './unary.js';
 
+/** How fresh a read must be: etcd's `serializable` flag, false or true. */
+export type ReadConsistency = 'linearizable' | 'serializable';
+
 /** The outcome of applying one command, as the state machine reports it. */
 export type KvApplyResult = { revision: number; response: unknown } | { error: KvError };
 
@@ -28,8 +31,13 @@ export interface KvBackend {
    * encoding exceeds the request limit.
    */
   propose(cmd: KvCommand): Promise<KvApplyResult>;
-  /** Resolves when a linearizable read of the local state is safe (ReadIndex). */
-  linearizableRead(): Promise<void>;
+  /**
+   * Resolves when a read of the local state at `consistency` is safe: for
+   * `linearizable`, once a ReadIndex round confirmed the leader and this
+   * member applied everything committed before the call; for `serializable`,
+   * at once (the member answers from what it applied, which may be stale).
+   */
+  read(consistency: ReadConsistency): Promise<void>;
   /** cluster_id, member_id, raft_term for a header at `revision`. */
   header(revision: number): etcdserverpb.ResponseHeader;
   /** Largest request accepted, in bytes. */
@@ -55,6 +63,15 @@ function hasWrites(ops: etcdserverpb.RequestOp[]): boolean {
 }
 
 /**
+ * etcd's isTxnSerializable: a read-only transaction whose every operation is
+ * a serializable range needs no ReadIndex round (a nested transaction makes
+ * it linearizable).
+ */
+export function isTxnSerializable(req: etcdserverpb.TxnRequest): boolean {
+  return [...req.success, ...req.failure].every((op) => op.request?.$case === 'requestRange' && op.request.value.serializable);
+}
+
+/**
  * etcd's checkTxnRequest: the compares and each branch hold at most `max`
  * operations; a nested transaction gets what its parent left of the budget.
  */
@@ -77,7 +94,7 @@ export function kvService(backend: KvBackend): etcdserverpb.KVServer {
   return {
     range: handle<etcdserverpb.RangeRequest, etcdserverpb.RangeResponse>(backend, async (req) => {
       if (req.key.length === 0) throw new KvError('empty-key', 'etcdserver: key is not provided');
-      if (!req.serializable) await backend.linearizableRead();
+      await backend.read(req.serializable ? 'serializable' : 'linearizable');
       const reader = backend.reader();
       const res = reader.range(req);
       return { header: backend.header(reader.revision()), ...res };
@@ -95,9 +112,10 @@ export function kvService(backend: KvBackend): etcdserverpb.KVServer {
     txn: handle<etcdserverpb.TxnRequest, etcdserverpb.TxnResponse>(backend, async (req) => {
       checkTxnOps(req, backend.maxTxnOps);
       if (!hasWrites(req.success) && !hasWrites(req.failure)) {
-        // A read-only transaction is a read: no log entry, one ReadIndex round.
+        // A read-only transaction is a read: no log entry, and one ReadIndex
+        // round unless every range in it is serializable.
         if (etcdserverpb.TxnRequest.encode(req).finish().length > backend.maxRequestBytes) throw ETCD_ERRORS.requestTooLarge();
-        await backend.linearizableRead();
+        await backend.read(isTxnSerializable(req) ? 'serializable' : 'linearizable');
         const r = new MvccStore(backend.readTable()).txn(req);
         return { header: backend.header(r.revision), ...r.response };
       }
