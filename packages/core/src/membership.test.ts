@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeConfChange } from './confchange/codec.js';
 import { ConfChangeTransition, ConfChangeType, isLeaveJoint } from './confchange/types.js';
 import { ProposalDroppedError } from './errors.js';
-import type { Ready } from './raw-node.js';
+import type { RawNode, Ready } from './raw-node.js';
 import { TestCluster } from './test-support/cluster.js';
 import { type Entry, EntryType, type Message, MessageType, StateRole } from './types.js';
 import { voteResponseType } from './util.js';
@@ -15,6 +15,19 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const voter = (nodeId: number) => ({ type: ConfChangeType.AddVoter, nodeId });
 const learner = (nodeId: number) => ({ type: ConfChangeType.AddLearner, nodeId });
 const remove = (nodeId: number) => ({ type: ConfChangeType.RemoveNode, nodeId });
+
+/** Proposes adding learner `nodeId` on `node`, which must refuse it because a change is pending; returns the refusal. */
+function refusedAsPending(node: RawNode, nodeId: number): ProposalDroppedError {
+  let err: unknown;
+  try {
+    node.proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(nodeId)], context: new Uint8Array() });
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ProposalDroppedError);
+  expect((err as ProposalDroppedError).reason).toBe('conf-change-pending');
+  return err as ProposalDroppedError;
+}
 
 function sameData(c: TestCluster, ids: number[]): void {
   const want = c.appliedData(ids[0]!);
@@ -231,15 +244,7 @@ describe('membership', () => {
     c.crash(2);
     c.crash(3);
     c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(4)], context: new Uint8Array() });
-    let err: unknown;
-    try {
-      c.node(1).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(5)], context: new Uint8Array() });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ProposalDroppedError);
-    expect((err as ProposalDroppedError).reason).toBe('conf-change-pending');
-    expect((err as Error).message).toMatch(/a configuration change at index \d+ is not applied yet .* only one may be pending at a time/);
+    expect(refusedAsPending(c.node(1), 5).message).toMatch(/a configuration change at index \d+ is not applied yet .* only one may be pending at a time/);
   });
 
   it('replaces members through a joint configuration that is left automatically (scenario 25)', () => {
@@ -399,15 +404,7 @@ describe('membership', () => {
     c.elect(2);
     expect(c.leader()).toBe(2);
     expect(c.node(2).raft.raftLog.applied).toBeLessThan(changeIndex);
-    let err: unknown;
-    try {
-      c.node(2).proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [learner(5)], context: new Uint8Array() });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ProposalDroppedError);
-    expect((err as ProposalDroppedError).reason).toBe('conf-change-pending');
-    expect((err as Error).message).toMatch(new RegExp(`a configuration change at index ${changeIndex} is not applied yet`));
+    expect(refusedAsPending(c.node(2), 5).message).toMatch(new RegExp(`a configuration change at index ${changeIndex} is not applied yet`));
     expect(c.node(2).raft.pendingConfIndex).toBe(changeIndex);
     // Once the inherited change is applied, the next one is taken.
     releaseAppends();
