@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Database, type RootDatabase, open } from 'lmdb';
+import { type Database, type Key, type RootDatabase, open } from 'lmdb';
 
 /** File name of the LMDB environment inside the data directory. */
 export const LMDB_FILE = 'raft.mdb';
@@ -34,4 +34,10 @@ export function openTables(dataDir: string, options: { noSync: boolean }): LmdbT
     meta: root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' }),
     state: root.openDB<Uint8Array, Uint8Array>({ name: 'state', ...binary }),
   };
+}
+
+/** The lowest key of `db` (the highest with `reverse`), or `undefined` when it is empty. */
+export function edgeKey<K extends Key>(db: Database<unknown, K>, reverse = false): K | undefined {
+  for (const key of db.getKeys({ limit: 1, reverse })) return key;
+  return undefined;
 }

@@ -15,11 +15,11 @@ import {
   entryEncodingSize,
 } from '@raftkit/core';
 import { decodeEntry, decodeEntryTerm, encodeEntry } from './entry-codec.js';
-import type { LmdbTables } from './environment.js';
+import { type LmdbTables, edgeKey } from './environment.js';
 import { StorageCorruptionError, StorageUsageError } from './errors.js';
 import { logKey, logKeyIndex } from './log-key.js';
 import { RecentEntries } from './recent-entries.js';
-import { FORMAT_VERSION, type LogBoundary, type MetaTable, refuseOtherFormat } from './meta-table.js';
+import { type LogBoundary, type MetaTable } from './meta-table.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { StorageHealth } from './storage-health.js';
 import { requireEntryRun, requireHardState, requireInteger, requireSnapshotMetadata } from './validate.js';
@@ -101,14 +101,13 @@ export class LmdbLogStorage implements LogStorage {
   private constructor(private readonly parts: LogStorageParts) {}
 
   /**
-   * Loads the log from the environment: checks the layout version, finishes
-   * a compaction a crash interrupted, and verifies the log is contiguous
+   * Loads the log from the environment (whose format `RaftStorage.open`
+   * checked first): finishes a compaction a crash interrupted, and verifies the log is contiguous
    * (its entry count matches its extent) and its last entry intact.
    * @throws StorageCorruptionError when it is not
    */
   static async open(parts: LogStorageParts): Promise<LmdbLogStorage> {
     const log = new LmdbLogStorage(parts);
-    log.checkFormat();
     log.boundary = parts.meta.get('boundary') ?? { index: 0, term: 0 };
     log.hard = parts.meta.get('hardState') ?? { term: 0, vote: 0, commit: 0 };
     await log.sweep();
@@ -444,27 +443,15 @@ export class LmdbLogStorage implements LogStorage {
     snapshots.writeSync(snapshot.metadata, snapshot.data);
   }
 
-  private checkFormat(): void {
-    const { meta, tables, dataDir } = this.parts;
-    const format = meta.get('format');
-    if (format === undefined) {
-      const empty = firstOf(tables.meta.getKeys({ limit: 1 })) === undefined && firstOf(tables.log.getKeys({ limit: 1 })) === undefined;
-      if (!empty) throw new StorageCorruptionError(dataDir, undefined, 'the store holds data but no format record');
-      this.parts.health.write('initialize the store', () => tables.root.transactionSync(() => meta.put('format', { version: FORMAT_VERSION })));
-    } else {
-      refuseOtherFormat(meta, dataDir);
-    }
-  }
-
   /** Finds the last entry and checks that the log between the boundary and it has no gap. */
   private loadExtent(): void {
     const { log } = this.parts.tables;
-    const firstKey = firstOf(log.getKeys({ limit: 1 }));
+    const firstKey = edgeKey(log);
     if (firstKey === undefined) {
       this.last = this.boundary.index;
       this.lastTerm = this.boundary.term;
     } else {
-      const lastKey = firstOf(log.getKeys({ limit: 1, reverse: true }))!;
+      const lastKey = edgeKey(log, true)!;
       const first = this.keyIndex(firstKey);
       const last = this.keyIndex(lastKey);
       if (first !== this.boundary.index + 1) {
@@ -540,11 +527,6 @@ interface PersistPlan {
   hardState: HardState | undefined;
   /** Wait for the flush: false only for `sync: false` with nothing but a commit index to write. */
   durable: boolean;
-}
-
-function firstOf<T>(items: Iterable<T>): T | undefined {
-  for (const item of items) return item;
-  return undefined;
 }
 
 function cloneMetadata(m: Snapshot['metadata']): Snapshot['metadata'] {

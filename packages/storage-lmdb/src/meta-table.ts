@@ -6,19 +6,28 @@
 import { crc32 } from 'node:zlib';
 import type { ConfState, HardState, SnapshotMetadata } from '@raftkit/core';
 import type { Database, Transaction } from 'lmdb';
+import { type LmdbTables, edgeKey } from './environment.js';
 import { StorageCorruptionError, StorageUsageError } from './errors.js';
+import type { StorageHealth } from './storage-health.js';
 
 /** Version of the on-disk layout; bumped on incompatible changes. */
 export const FORMAT_VERSION = 1;
 
 /**
- * Refuses a store written in another format version. A store with no format
- * record yet passes (it is new, or the log's open decides what it is).
- * @throws StorageUsageError naming the data dir and both versions
+ * Checks the store's format record, before anything else in the data
+ * directory is touched (opening the snapshot directory sets aside files it
+ * cannot read, and another version's snapshots are such files). A new,
+ * empty store gets the record of this version.
+ * @throws StorageUsageError naming the data dir and both versions, for another version's store
+ * @throws StorageCorruptionError for a store that holds data but no format record
  */
-export function refuseOtherFormat(meta: MetaTable, dataDir: string): void {
+export function checkFormat(tables: LmdbTables, meta: MetaTable, health: StorageHealth, dataDir: string): void {
   const format = meta.get('format');
-  if (format !== undefined && format.version !== FORMAT_VERSION) {
+  if (format === undefined) {
+    const empty = edgeKey(tables.meta) === undefined && edgeKey(tables.log) === undefined;
+    if (!empty) throw new StorageCorruptionError(dataDir, undefined, 'the store holds data but no format record');
+    health.write('initialize the store', () => tables.root.transactionSync(() => meta.put('format', { version: FORMAT_VERSION })));
+  } else if (format.version !== FORMAT_VERSION) {
     throw new StorageUsageError(`raft storage in ${dataDir} has format version ${format.version}; this version reads only ${FORMAT_VERSION}`);
   }
 }

@@ -3,7 +3,7 @@ import { EMPTY_BYTES, type Entry, MemoryStorage, type RaftLogger, isEmptyHardSta
 import { type LmdbTables, openTables } from './environment.js';
 import { StorageUsageError } from './errors.js';
 import { LmdbLogStorage, type PersistRequest } from './log-storage.js';
-import { MetaTable, refuseOtherFormat } from './meta-table.js';
+import { MetaTable, checkFormat } from './meta-table.js';
 import { DEFAULT_SNAPSHOT_CHUNK_BYTES } from './snapshot-reader.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { type ApplyEntry, StateMachineStore } from './state-machine-store.js';
@@ -116,9 +116,7 @@ export class RaftStorage {
       tables = openTables(dataDir, { noSync: !sync });
       const health = new StorageHealth(dataDir, flushTimeoutMs);
       const meta = new MetaTable(tables.meta, dataDir);
-      // Before anything is touched: opening the snapshot directory sets aside
-      // files it cannot read, and another version's snapshots are such files.
-      refuseOtherFormat(meta, dataDir);
+      checkFormat(tables, meta, health, dataDir);
       const snapshots = await SnapshotStore.open({ dir: join(dataDir, SNAPSHOT_DIR), retain, sync, logger, chunkBytes });
       const log = await LmdbLogStorage.open({ dataDir, tables, meta, snapshots, health, compactionBatch });
       if (bootstrap && isFresh(log, meta)) await bootstrapMembers(log, snapshots, meta, bootstrap);
